@@ -1,0 +1,195 @@
+"""The agent's one seam to the operating system: files under a root directory, commands, and a UDP socket.
+
+Every collector reads the gateway only through a ``Sources``. Production uses the defaults (root ``/``,
+``subprocess`` with a timeout, a real UDP socket); tests point ``root`` at a fixture tree, swap the runner
+for a ``FixtureRunner`` that answers argv tuples with captured output, and aim DNS probes at a UDP server
+they start on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TypeAlias
+
+from .collectors.base import CollectorError
+
+__all__ = [
+    "CommandFailed", "CommandNotFound", "CommandTimeout", "FixtureRunner", "Runner", "SourceError",
+    "Sources", "SubprocessRunner", "UdpExchange", "udp_exchange",
+]
+
+
+class SourceError(CollectorError):
+    """A file or command the agent needs could not be read or run."""
+
+
+class CommandNotFound(SourceError):
+    """The tool is not installed on this gateway (e.g. no ``iw``, no ``conntrack``)."""
+
+
+class CommandFailed(SourceError):
+    """The tool ran but exited non-zero; ``output`` keeps its stdout (``ping`` exits 1 on total loss)."""
+
+    def __init__(self, message: str, output: str = "", returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.output = output
+        self.returncode = returncode
+
+
+class CommandTimeout(CommandFailed):
+    """The tool did not finish within its timeout and was killed."""
+
+
+class Runner(Protocol):
+    """Runs one command and returns its standard output as text."""
+
+    def __call__(self, argv: Sequence[str], timeout: float) -> str:
+        """Run ``argv``; raise CommandNotFound, CommandFailed or CommandTimeout when it does not succeed."""
+        ...
+
+
+class SubprocessRunner:
+    """The production runner: ``subprocess.run`` with a timeout, no shell, C locale for stable output."""
+
+    __slots__ = ("_env",)
+
+    def __init__(self) -> None:
+        self._env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+
+    def __call__(self, argv: Sequence[str], timeout: float) -> str:
+        try:
+            done = subprocess.run(  # argv list, never a shell
+                list(argv), capture_output=True, timeout=timeout, text=True, errors="replace",
+                env=self._env, check=False,
+            )
+        except FileNotFoundError:
+            raise CommandNotFound(f"{argv[0]}: not installed") from None
+        except PermissionError:
+            raise CommandNotFound(f"{argv[0]}: not executable") from None
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            raise CommandTimeout(f"{argv[0]}: timed out after {timeout:g}s", out) from None
+        if done.returncode != 0:
+            err = (done.stderr or "").strip().splitlines()
+            reason = err[-1][:200] if err else f"exit status {done.returncode}"
+            raise CommandFailed(f"{argv[0]}: {reason}", done.stdout, done.returncode)
+        return done.stdout
+
+
+#: What a FixtureRunner answers for one argv: literal output, a captured file, an error to raise, or a
+#: list of those answered in turn (the last one repeats).
+FixtureAnswer: TypeAlias = "str | Path | BaseException | list[FixtureAnswer]"
+
+
+class FixtureRunner:
+    """A runner for tests and benchmarks: maps argv tuples to captured output.
+
+    An argv with no answer raises CommandNotFound, as on a gateway without the tool. ``calls`` records
+    every argv asked for, so a test can check which commands a collector ran.
+    """
+
+    def __init__(self, answers: Mapping[tuple[str, ...], FixtureAnswer] | None = None) -> None:
+        self.answers: dict[tuple[str, ...], FixtureAnswer] = dict(answers or {})
+        self.calls: list[tuple[str, ...]] = []
+        self._turn: dict[tuple[str, ...], int] = {}
+
+    def set(self, argv: Sequence[str], answer: FixtureAnswer) -> None:
+        """Answer ``argv`` with ``answer`` from now on."""
+        key = tuple(argv)
+        self.answers[key] = answer
+        self._turn.pop(key, None)
+
+    def __call__(self, argv: Sequence[str], timeout: float) -> str:
+        key = tuple(argv)
+        self.calls.append(key)
+        if key not in self.answers:
+            raise CommandNotFound(f"{key[0] if key else '?'}: not installed (no fixture for {' '.join(key)})")
+        answer = self.answers[key]
+        if isinstance(answer, list):
+            turn = self._turn.get(key, 0)
+            self._turn[key] = turn + 1
+            answer = answer[min(turn, len(answer) - 1)]
+        if isinstance(answer, BaseException):
+            raise answer
+        if isinstance(answer, Path):
+            return answer.read_text()
+        assert isinstance(answer, str)
+        return answer
+
+
+#: Sends one UDP datagram and returns the first reply: (host, port, payload, timeout) -> reply bytes.
+UdpExchange = Callable[[str, int, bytes, float], bytes]
+
+
+def udp_exchange(host: str, port: int, payload: bytes, timeout: float) -> bytes:
+    """One request/response over UDP; TimeoutError when no reply arrives in time (the DNS probe's seam)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect((host, port))
+        sock.send(payload)
+        try:
+            return sock.recv(4096)
+        except TimeoutError:
+            raise TimeoutError(f"no reply from {host}:{port} within {timeout:g}s") from None
+
+
+def _clock_ticks() -> int:
+    try:
+        return int(os.sysconf("SC_CLK_TCK"))
+    except (AttributeError, ValueError, OSError):
+        return 100
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where the agent reads the gateway from: a root for /proc, /sys, /tmp and /etc, a command runner and
+    a UDP exchange for DNS probes.
+
+    Paths are given as on the gateway (``"/proc/uptime"``) and resolved under ``root``.
+    """
+
+    root: Path = Path("/")
+    runner: Runner = field(default_factory=SubprocessRunner)
+    udp: UdpExchange = udp_exchange
+    clock_ticks: int = field(default_factory=_clock_ticks)
+
+    def path(self, gateway_path: str) -> Path:
+        """The local path of a gateway path such as ``/proc/net/nf_conntrack``."""
+        return self.root / gateway_path.lstrip("/")
+
+    def read_text(self, gateway_path: str) -> str:
+        """The whole text of a file; SourceError when it is missing or unreadable."""
+        try:
+            with open(self.path(gateway_path), encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise SourceError(f"{gateway_path}: {exc.strerror or exc}") from None
+
+    def read_optional(self, gateway_path: str) -> str | None:
+        """The text of a file, or None when it does not exist or cannot be read (an optional source)."""
+        try:
+            with open(self.path(gateway_path), encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    def exists(self, gateway_path: str) -> bool:
+        """Whether the path exists on the gateway."""
+        return self.path(gateway_path).exists()
+
+    def list_dir(self, gateway_path: str) -> list[str]:
+        """Sorted entry names of a directory; empty when it does not exist."""
+        try:
+            return sorted(os.listdir(self.path(gateway_path)))
+        except OSError:
+            return []
+
+    def run(self, argv: Sequence[str], timeout: float = 5.0) -> str:
+        """Run a command through the runner and return its standard output."""
+        return self.runner(argv, timeout)
