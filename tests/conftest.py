@@ -24,7 +24,6 @@ MQTT_PORT = int(os.environ.get("PORCHLIGHT_MQTT_PORT", "18830"))
 MQTTS_PORT = int(os.environ.get("PORCHLIGHT_MQTTS_PORT", "18831"))
 STATE_DIR = Path(os.environ.get("PORCHLIGHT_STATE_DIR", REPO / ".run"))
 ADMIN_URL = f"postgresql://porchlight@127.0.0.1:{PG_PORT}/postgres"
-TEMPLATE_DB = "porchlight_test_template"
 
 
 def _port_open(port: int) -> bool:
@@ -76,24 +75,30 @@ def add_gateway(services: None) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
-def db_template(services: None) -> str:
-    """A database with every migration applied, used as the template of each test's database."""
+def db_template(services: None) -> Iterator[str]:
+    """A database with every migration applied, used as the template of each test's database.
+
+    Its name is this session's own, so test sessions may run side by side.
+    """
     import psycopg
 
     from porchlight_cloud.store import migrate
 
+    template_db = f"pltemplate_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-    migrate.migrate(ADMIN_URL.rsplit("/", 1)[0] + f"/{TEMPLATE_DB}")
+        admin.execute(f"DROP DATABASE IF EXISTS {template_db} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {template_db}")
+    migrate.migrate(ADMIN_URL.rsplit("/", 1)[0] + f"/{template_db}")
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         # TimescaleDB's scheduler connects to every database with the extension; a template must have no
         # connections while it is copied, so it refuses them.
-        admin.execute(f"ALTER DATABASE {TEMPLATE_DB} WITH ALLOW_CONNECTIONS false")
+        admin.execute(f"ALTER DATABASE {template_db} WITH ALLOW_CONNECTIONS false")
         admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (TEMPLATE_DB,)
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (template_db,)
         )
-    return TEMPLATE_DB
+    yield template_db
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {template_db} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from .collectors.base import CollectorError
 
@@ -179,6 +179,37 @@ class Sources:
         except OSError:
             return None
 
+    def read_new(self, gateway_path: str, offset: int | None, limit: int = 1 << 20) -> tuple[str, int]:
+        """Whole lines appended to a growing file (a log) since ``offset``, and the offset to resume from.
+
+        ``offset`` None starts at most ``limit`` bytes before the end. A file that shrank (rotated) is read
+        from its start; a missing file gives ``("", 0)``. At most ``limit`` bytes are read per call.
+        """
+        try:
+            with open(self.path(gateway_path), "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if offset is None:
+                    offset = max(0, size - limit)
+                    skip_partial = offset > 0
+                else:
+                    skip_partial = False
+                if offset > size:
+                    offset = 0
+                fh.seek(offset)
+                data = fh.read(limit)
+        except OSError:
+            return "", 0
+        end = data.rfind(b"\n")
+        if end < 0:
+            # No complete line yet; a line longer than the limit is skipped rather than read forever.
+            return "", offset + (len(data) if len(data) >= limit else 0)
+        chunk = data[:end + 1]
+        if skip_partial:
+            first = chunk.find(b"\n")
+            chunk = chunk[first + 1:]
+            return chunk.decode("utf-8", errors="replace"), offset + end + 1
+        return chunk.decode("utf-8", errors="replace"), offset + end + 1
+
     def exists(self, gateway_path: str) -> bool:
         """Whether the path exists on the gateway."""
         return self.path(gateway_path).exists()
@@ -189,6 +220,21 @@ class Sources:
             return sorted(os.listdir(self.path(gateway_path)))
         except OSError:
             return []
+
+    def capture(self, interface: str, on_packet: Callable[[Any], None],
+                bpf: str = "ip or ip6") -> Callable[[], object]:
+        """Start capturing packets on ``interface`` with scapy (the flow source of last resort) and return
+        the function that stops it; SourceError when scapy is not installed or capture is not allowed."""
+        try:
+            from scapy.sendrecv import AsyncSniffer
+        except ImportError:
+            raise SourceError("packet capture needs scapy, which is not installed") from None
+        sniffer = AsyncSniffer(iface=interface, prn=on_packet, store=False, filter=bpf)
+        try:
+            sniffer.start()
+        except (OSError, RuntimeError) as exc:
+            raise SourceError(f"cannot capture on {interface}: {exc}") from None
+        return sniffer.stop
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> str:
         """Run a command through the runner and return its standard output."""

@@ -1,0 +1,353 @@
+"""The daily activity-change list (Pro-Alert): homes whose application activity left their own normal.
+
+Pure: per device and application, the last 24 hours hour by hour next to the home's own normal for the same
+hours of the week (median/MAD over past weeks, or similar homes' while the home has too little history), in;
+changes with what, which device, how unusual and what to do, out.
+
+Noise control, so that holidays, a new device or a day away do not flood the list:
+- a change must be device-specific (the rest of the household behaves as usual) unless it is the fading of
+  the whole household over many days, judged against how the whole fleet moved over the same days;
+- it must persist over several hours;
+- it must be big in absolute terms, not only in z-score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .baselines import Baseline, median
+from .reasons import Reason, human_bytes
+from .segments import GAMING_APPS, STREAMING_APPS, Segment, allows_finding
+
+#: A robust z-score at least this high makes an hour unusual (own history); peers vary more, so more is asked.
+Z_UNUSUAL = 6.0
+Z_UNUSUAL_PEERS = 10.0
+#: Unusual hours needed in the 24: one odd hour is noise, three in a day is a pattern.
+MIN_UNUSUAL_HOURS = 3
+#: Earlier days behind a device's own normal (same hours of the week, or of the day while it has fewer than two
+#: weeks) before it is judged against itself; with less, peers' normals are used.
+MIN_OWN_HISTORY = 2
+#: Outbound mail: absolute floors for a day (a person sends a few mails, a spambot thousands).
+SMTP_MIN_NEW_FLOWS = 300
+SMTP_MIN_BYTES_UP = 10_000_000
+SMTP_MIN_HOUR_NEW_FLOWS = 20
+#: Destination spread: distinct remote addresses per hour for a device.
+SPREAD_MIN_DESTS_PER_HOUR = 300
+#: A device is expected to stream/play in an hour when its normal for that hour is at least this much.
+STREAMING_ACTIVE_HOUR_BYTES = 100_000_000
+GAMING_ACTIVE_HOUR_BYTES = 10_000_000
+#: Expected active hours in the day before silence means anything, and how silent it must be.
+SILENT_MIN_EXPECTED_HOURS = 3
+SILENT_MAX_SHARE = 0.05
+#: The rest of the household must be at least this active (share of its normal) for a device-specific change.
+HOUSEHOLD_ACTIVE_SHARE = 0.5
+#: Fading household: the last two days against the median of the days before the last week, relative to the
+#: fleet's own ratio; and the use came down over several days (a fade), not in one step (a trip away).
+FADING_MIN_PRIOR_DAYS = 5
+FADING_MAX_RELATIVE = 0.35
+FADING_NORMAL_DAY = 0.85
+FADING_MIN_TRANSITION_DAYS = 2
+FADING_TRANSITION_FLOOR = 0.15
+#: Floors of the spread (in the quantity's unit) so that a perfectly regular history does not explode z.
+FLOOR_BYTES = 5_000_000.0
+FLOOR_FLOWS = 10.0
+FLOOR_DESTS = 20.0
+
+ACTIONS: dict[str, str] = {
+    "smtp_spam": "Call the customer: this computer is probably infected with spam-sending malware. Suggest a "
+                 "malware scan and a password change; consider blocking outbound port 25 for the home meanwhile.",
+    "destination_spread": "Call the customer: this device suddenly talks to far more Internet addresses than "
+                          "ever (typical of malware or a compromised camera/IoT device). Suggest a scan or a reset.",
+    "streaming_device_silent": "Offer help: the streaming device stopped working or lost its connection. Ask "
+                               "whether it still connects; walk through re-joining the Wi-Fi or a restart.",
+    "gaming_device_silent": "Offer help: the games console went silent. Ask whether it still connects to the "
+                            "Wi-Fi or cable; check for a connectivity or NAT problem.",
+    "usage_fading": "Retention: the household uses the service far less than it used to (silent churn risk). "
+                    "Have a retention specialist call with a check-up offer.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HourActivity:
+    """One hour of one device's one application: what it did and its normal for that hour of the week."""
+
+    hour: datetime
+    bytes_up: float = 0.0
+    bytes_down: float = 0.0
+    new_flows: float = 0.0
+    dests: float = 0.0
+    base_bytes: Baseline | None = None  # bytes up + down
+    base_bytes_up: Baseline | None = None
+    base_new_flows: Baseline | None = None
+    base_dests: Baseline | None = None
+
+    @property
+    def bytes(self) -> float:
+        """Bytes both ways."""
+        return self.bytes_up + self.bytes_down
+
+
+@dataclass(frozen=True, slots=True)
+class AppHours:
+    """One device's one application over the judged 24 hours."""
+
+    app: str
+    hours: tuple[HourActivity, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceActivity:
+    """One device of the home over the judged window, all its applications."""
+
+    mac: str
+    label: str
+    device_class: str
+    apps: tuple[AppHours, ...]
+    own_history: int = 0  # earlier days behind its own normal (0: judged against peers)
+    dests_hours: tuple[HourActivity, ...] = ()  # distinct destinations per hour, all applications together
+
+
+@dataclass(frozen=True, slots=True)
+class HomeActivity:
+    """A home's activity over the judged window, and its daily totals for the fading check."""
+
+    home_id: str
+    devices: tuple[DeviceActivity, ...]
+    segment: Segment | None = None
+    daily_bytes: tuple[float, ...] = ()  # household bytes per day, oldest first, the judged day last
+    fleet_fade_ratio: float = 1.0  # the fleet's median (last 7 days / earlier median) over the same days
+    #: Every device of the home (not only the ones judged): bytes on the judged day and its normal for that day.
+    device_days: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityChange:
+    """One entry of the Pro-Alert list."""
+
+    home_id: str
+    kind: str
+    mac: str | None
+    app: str | None
+    z: float
+    unusual_hours: int
+    summary: str
+    reasons: tuple[Reason, ...]
+    action: str
+    start: datetime | None = None
+
+    @property
+    def magnitude(self) -> float:
+        """For ordering the list: how unusual, weighted by how long."""
+        return abs(self.z) * max(1, self.unusual_hours)
+
+
+def _z(value: float, base: Baseline | None, floor: float) -> tuple[float, bool]:
+    """z-score of a value against its baseline, and whether that baseline is the home's own."""
+    if base is None:
+        return 0.0, True
+    return base.z(value, floor, 0.25), base.source == "own"
+
+
+def _unusual(z: float, own: bool) -> bool:
+    return z >= (Z_UNUSUAL if own else Z_UNUSUAL_PEERS)
+
+
+def _smtp(home: HomeActivity, d: DeviceActivity) -> ActivityChange | None:
+    for a in d.apps:
+        if a.app != "smtp":
+            continue
+        unusual: list[tuple[HourActivity, float]] = []
+        for h in a.hours:
+            z_flows, own = _z(h.new_flows, h.base_new_flows, FLOOR_FLOWS)
+            z_up, _ = _z(h.bytes_up, h.base_bytes_up, FLOOR_BYTES)
+            z = max(z_flows, z_up)
+            if _unusual(z, own) and h.new_flows >= SMTP_MIN_HOUR_NEW_FLOWS:
+                unusual.append((h, z))
+        flows = sum(h.new_flows for h in a.hours)
+        up = sum(h.bytes_up for h in a.hours)
+        dests = max((h.dests for h in a.hours), default=0.0)
+        if len(unusual) < MIN_UNUSUAL_HOURS or (flows < SMTP_MIN_NEW_FLOWS and up < SMTP_MIN_BYTES_UP):
+            return None
+        normal = sum(h.base_new_flows.median for h in a.hours if h.base_new_flows is not None)
+        zmax = max(z for _, z in unusual)
+        text = (f"The {d.label} started sending mail directly to mail servers (SMTP): {flows:.0f} new mail "
+                f"connections and {human_bytes(up)} sent in the last 24 hours, up to {dests:.0f} different servers "
+                f"in an hour; it normally opens about {normal:.0f} a day. Unusual in {len(unusual)} of "
+                f"{len(a.hours)} hours (up to {zmax:.0f} times its usual variation).")
+        return ActivityChange(home.home_id, "smtp_spam", d.mac, "smtp", round(zmax, 1), len(unusual),
+                              f"New heavy outbound mail (SMTP) from the {d.label}",
+                              (Reason("smtp_outbound", text, {"mac": d.mac, "new_flows": flows, "bytes_up": up,
+                                                              "max_dests_per_hour": dests, "normal_new_flows": normal,
+                                                              "z": round(zmax, 1), "unusual_hours": len(unusual)}),),
+                              ACTIONS["smtp_spam"], unusual[0][0].hour)
+    return None
+
+
+def _spread(home: HomeActivity, d: DeviceActivity) -> ActivityChange | None:
+    unusual: list[tuple[HourActivity, float]] = []
+    for h in d.dests_hours:
+        z, own = _z(h.dests, h.base_dests, FLOOR_DESTS)
+        if _unusual(z, own) and h.dests >= SPREAD_MIN_DESTS_PER_HOUR:
+            unusual.append((h, z))
+    if len(unusual) < MIN_UNUSUAL_HOURS:
+        return None
+    peak = max(h.dests for h, _ in unusual)
+    normal = median([h.base_dests.median for h, _ in unusual if h.base_dests is not None] or [0.0])
+    zmax = max(z for _, z in unusual)
+    text = (f"The {d.label} contacted up to {peak:.0f} different Internet addresses an hour, against about "
+            f"{normal:.0f} normally for those hours; unusual in {len(unusual)} of {len(d.dests_hours)} hours "
+            f"(up to {zmax:.0f} times its usual variation).")
+    return ActivityChange(home.home_id, "destination_spread", d.mac, None, round(zmax, 1), len(unusual),
+                          f"Sudden spread to many new destinations from the {d.label}",
+                          (Reason("destination_spread", text, {"mac": d.mac, "peak_dests_per_hour": peak,
+                                                               "normal_dests_per_hour": normal, "z": round(zmax, 1),
+                                                               "unusual_hours": len(unusual)}),),
+                          ACTIONS["destination_spread"], unusual[0][0].hour)
+
+
+def _expected(hours: Iterable[HourActivity]) -> tuple[float, float, float]:
+    """Expected bytes (sum of medians), observed bytes, and the spread of the sum, over some hours."""
+    exp = obs = var = 0.0
+    for h in hours:
+        obs += h.bytes
+        if h.base_bytes is not None:
+            exp += h.base_bytes.median
+            var += h.base_bytes.scale(FLOOR_BYTES, 0.25) ** 2
+    return exp, obs, var ** 0.5
+
+
+def _household_share(home: HomeActivity, except_mac: str) -> float:
+    """How active the rest of the household was against its normal (1.0 = as usual)."""
+    exp = obs = 0.0
+    if home.device_days:
+        for mac, (o, e) in home.device_days.items():
+            if mac != except_mac:
+                obs += o
+                exp += e
+        return obs / exp if exp > 0 else 1.0
+    for d in home.devices:
+        if d.mac == except_mac:
+            continue
+        for a in d.apps:
+            e, o, _ = _expected(a.hours)
+            exp += e
+            obs += o
+    return obs / exp if exp > 0 else 1.0
+
+
+def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: str, active_bytes: float,
+            what: str) -> ActivityChange | None:
+    if d.own_history < MIN_OWN_HISTORY or not allows_finding(home.segment, kind):
+        return None
+    by_hour: dict[datetime, list[HourActivity]] = {}
+    for a in d.apps:
+        if a.app in group:
+            for h in a.hours:
+                by_hour.setdefault(h.hour, []).append(h)
+    active = [hs for hs in by_hour.values()
+              if sum(h.base_bytes.median for h in hs if h.base_bytes is not None and h.base_bytes.source == "own")
+              >= active_bytes]
+    if len(active) < SILENT_MIN_EXPECTED_HOURS:
+        return None
+    exp, obs, spread = _expected(h for hs in active for h in hs)
+    if exp <= 0 or obs > SILENT_MAX_SHARE * exp:
+        return None
+    # The whole device, not only the app: a TV that switched from Netflix to YouTube did not go silent.
+    dev_exp, dev_obs, _ = _expected(h for a in d.apps for h in a.hours)
+    if dev_exp > 0 and dev_obs > 0.25 * dev_exp:
+        return None
+    others = _household_share(home, d.mac)
+    if others < HOUSEHOLD_ACTIVE_SHARE:
+        return None  # the whole home is quiet: a day away or a holiday, not this device
+    z = (obs - exp) / spread if spread > 0 else -99.0
+    first = min(hs[0].hour for hs in active)
+    text = (f"The {d.label} normally {what} about {human_bytes(exp)} during {len(active)} of these hours, "
+            f"but moved only {human_bytes(obs)} in the last 24 hours, while the rest of the household used "
+            f"the Internet as usual ({others:.0%} of its normal).")
+    return ActivityChange(home.home_id, kind, d.mac, None, round(z, 1), len(active),
+                          f"The {d.label} has gone silent",
+                          (Reason(kind, text, {"mac": d.mac, "expected_bytes": round(exp),
+                                               "observed_bytes": round(obs), "expected_active_hours": len(active),
+                                               "household_share": round(others, 2), "z": round(z, 1)}),),
+                          ACTIONS[kind], first)
+
+
+def _fade_base(days: Sequence[float]) -> float | None:
+    """The household's normal bytes per day: the median of the days before the last week (up to three weeks)."""
+    if len(days) < FADING_MIN_PRIOR_DAYS + 7:
+        return None
+    base = median(list(days[:-7])[-21:])
+    return base if base > 0 else None
+
+
+def _fading(home: HomeActivity) -> ActivityChange | None:
+    days = home.daily_bytes
+    base = _fade_base(days)
+    if base is None:
+        return None
+    fleet = home.fleet_fade_ratio if home.fleet_fade_ratio > 0 else 1.0
+    rel = [d / base / fleet for d in days[-10:]]
+    now = sum(rel[-2:]) / 2.0
+    if now >= FADING_MAX_RELATIVE:
+        return None
+    normal_days = [i for i, r in enumerate(rel) if r >= FADING_NORMAL_DAY]
+    after = rel[normal_days[-1] + 1:] if normal_days else rel
+    transition = [r for r in after if FADING_TRANSITION_FLOOR < r < FADING_NORMAL_DAY]
+    if len(transition) < FADING_MIN_TRANSITION_DAYS:
+        return None  # one step down: a trip away, not a household drifting off
+    fade_days = len(after)
+    text = (f"The household used {human_bytes(sum(days[-2:]) / 2)} a day over the last two days against "
+            f"{human_bytes(base)} a day normally ({now:.0%} of its normal, after allowing for the whole fleet's "
+            f"change), coming down gradually over {fade_days} days.")
+    return ActivityChange(home.home_id, "usage_fading", None, None, round(-(1 - now) * 10, 1), fade_days * 24,
+                          "The household's use of the service is fading",
+                          (Reason("usage_fading", text, {"bytes_per_day_recent": round(sum(days[-2:]) / 2),
+                                                         "bytes_per_day_normal": round(base),
+                                                         "relative_recent": round(now, 2),
+                                                         "fade_days": fade_days,
+                                                         "daily_relative": ", ".join(f"{r:.2f}" for r in rel),
+                                                         "fleet_ratio": round(fleet, 2)}),),
+                          ACTIONS["usage_fading"], None)
+
+
+def judge_home(home: HomeActivity) -> list[ActivityChange]:
+    """Every activity change of one home over the judged day, most unusual first."""
+    found: list[ActivityChange] = []
+    for d in home.devices:
+        smtp = _smtp(home, d)
+        if smtp:
+            found.append(smtp)
+        spread = _spread(home, d)
+        if spread and not smtp:  # a spambot also spreads; one entry per infected device is enough
+            found.append(spread)
+        if d.device_class not in ("phone", "laptop", "tablet"):  # mobile devices leave the house with people
+            for group, kind, floor, what in ((STREAMING_APPS, "streaming_device_silent", STREAMING_ACTIVE_HOUR_BYTES,
+                                              "streams"),
+                                             (GAMING_APPS, "gaming_device_silent", GAMING_ACTIVE_HOUR_BYTES,
+                                              "plays online games, moving")):
+                silent = _silent(home, d, group, kind, floor, what)
+                if silent:
+                    found.append(silent)
+                    break
+    fading = _fading(home)
+    if fading:
+        found.append(fading)
+    return sorted(found, key=lambda c: -c.magnitude)
+
+
+def daily_list(homes: Iterable[HomeActivity]) -> list[ActivityChange]:
+    """The Pro-Alert list for a day: every change of every home, homes with the most unusual change first."""
+    changes = [c for h in homes for c in judge_home(h)]
+    return sorted(changes, key=lambda c: (-c.magnitude, c.home_id))
+
+
+def fleet_fade_ratio(daily_by_home: Sequence[Sequence[float]]) -> float:
+    """The fleet's median ratio of the last two days to the normal: a holiday quiets everyone at once."""
+    ratios = []
+    for days in daily_by_home:
+        base = _fade_base(days)
+        if base is not None:
+            ratios.append(sum(days[-2:]) / 2.0 / base)
+    return median(ratios) if ratios else 1.0

@@ -1,0 +1,213 @@
+"""The daily activity-change job: find candidate devices and homes in SQL, judge them, store the Pro-Alert list.
+
+SQL does the fleet-wide passes (one over the day's application rollup, one over the daily rollups) and returns
+only candidates: devices with heavy SMTP or wide destination spread for several hours, devices that streamed
+or played on the same weekday of earlier weeks but not today, and households far below their normal. Python
+then builds each candidate's hour-by-hour picture against its own normal and applies the rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from . import activity_change as ac
+from . import findings_store
+from .baselines import Baseline, baseline_of, median
+from .findings_store import FindingRow
+from .queries import sql
+from .reasons import device_label
+from .segment_job import latest_segments
+from .segments import GAMING_APPS, STREAMING_APPS, Segment
+
+log = logging.getLogger(__name__)
+#: Earlier days looked at, in days before the judged day: the same weekday of four earlier weeks (the home's
+#: normal for those hours of the week) and the six days before (the same hours of the day, used while the device
+#: has fewer than two earlier weeks).
+WEEK_OFFSETS = (7, 14, 21, 28)
+DAY_OFFSETS = (1, 2, 3, 4, 5, 6)
+MIN_DAYS_FOR_HOUR_OF_DAY = 3
+#: 1 in this many homes feeds the peer normals.
+PEER_SAMPLE = 20
+
+Key = tuple[int, int]  # (home_key, device_key)
+
+
+def _candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dict[int, float]]:
+    start = datetime.combine(day, time(), UTC)
+    end = start + timedelta(days=1)
+    prior = [start - timedelta(days=k) for k in (*DAY_OFFSETS, *WEEK_OFFSETS)]
+    devices: set[Key] = set()
+    for r in conn.execute(sql("activity_spike_candidates"), {
+            "start": start, "end": end, "smtp_hour_flows": ac.SMTP_MIN_HOUR_NEW_FLOWS,
+            "spread_dests": ac.SPREAD_MIN_DESTS_PER_HOUR, "min_hours": ac.MIN_UNUSUAL_HOURS}):
+        devices.add((int(r[0]), int(r[1])))
+    for apps, active in ((STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES), (GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
+        for r in conn.execute(sql("activity_silent_candidates"), {
+                "prior_days": prior, "apps": sorted(apps), "min_weeks": ac.MIN_OWN_HISTORY,
+                "min_bytes": active * ac.SILENT_MIN_EXPECTED_HOURS, "day": start, "start": start, "end": end,
+                "max_share": 0.1}):
+            devices.add((int(r[0]), int(r[1])))
+    fading: dict[int, float] = {}
+    for r in conn.execute(sql("activity_fading_candidates"), {"day": day, "max_relative": ac.FADING_MAX_RELATIVE,
+                                                               "min_prior_days": ac.FADING_MIN_PRIOR_DAYS}):
+        fading[int(r[0])] = float(r[1])
+    return devices, fading
+
+
+def _peers(conn: psycopg.Connection[Any], start: datetime, end: datetime
+           ) -> tuple[dict[tuple[str, str], tuple[Baseline, Baseline]], dict[str, Baseline]]:
+    per_app: dict[tuple[str, str], tuple[Baseline, Baseline]] = {}
+    dests: dict[str, Baseline] = {}
+    with conn.cursor(row_factory=dict_row) as cur:
+        for r in cur.execute(sql("activity_peer_baselines"), {"start": start, "end": end, "sample": PEER_SAMPLE}):
+            n = int(r["n"])
+            per_app[(r["cls"], r["app"])] = (Baseline(float(r["up_med"]), float(r["up_mad"]), n, "peers"),
+                                             Baseline(float(r["flows_med"]), float(r["flows_mad"]), n, "peers"))
+            dests[r["cls"]] = Baseline(float(r["dests_med"]), float(r["dests_mad"]), int(r["dests_n"]), "peers")
+    return per_app, dests
+
+
+def _samples(by_offset: dict[int, float], offsets: list[int]) -> list[float]:
+    return [by_offset.get(k, 0.0) for k in offsets]
+
+
+def history_offsets(present: set[int]) -> list[int]:
+    """The earlier days a device's normal is made of: its weeks when it has two, else its recent days, else none."""
+    weeks = [k for k in WEEK_OFFSETS if k in present]
+    if len(weeks) >= ac.MIN_OWN_HISTORY:
+        return weeks
+    days = [k for k in DAY_OFFSETS if k in present]
+    return days if len(days) >= MIN_DAYS_FOR_HOUR_OF_DAY else []
+
+
+def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fading: dict[int, float],
+                segments: dict[int, Segment]) -> list[tuple[int, ac.HomeActivity, dict[str, int]]]:
+    """The candidates' activity, hour by hour, next to their own normal (or their peers')."""
+    start = datetime.combine(day, time(), UTC)
+    end = start + timedelta(days=1)
+    hours = [start + timedelta(hours=h) for h in range(24)]
+    homes = sorted({h for h, _ in devices} | set(fading))
+    if not homes:
+        return []
+    offsets = [0, *DAY_OFFSETS, *WEEK_OFFSETS]
+    # Per device: on which earlier days it was there at all, its identity, and day totals for the household share.
+    ident: dict[Key, dict[str, Any]] = {}
+    dev_days: dict[Key, dict[int, float]] = defaultdict(dict)
+    home_ids: dict[int, str] = {}
+    with conn.cursor(row_factory=dict_row) as cur:
+        for r in cur.execute(sql("activity_home_days"), {"homes": homes, "day": day,
+                                                          "days": [start - timedelta(days=k) for k in offsets]}):
+            key = (int(r["home_key"]), int(r["device_key"]))
+            ident[key] = r
+            dev_days[key][int(r["offset_days"])] = float(r["bytes"])
+            home_ids[key[0]] = r["home_id"]
+    # Hour-by-hour counters of the candidate devices on the judged day and the earlier days.
+    obs: dict[Key, dict[tuple[str, datetime, int], tuple[float, float, float, float]]] = defaultdict(dict)
+    dev_list = sorted(devices)
+    if dev_list:
+        with conn.cursor(row_factory=dict_row) as cur:
+            for r in cur.execute(sql("activity_device_hours"), {
+                    "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start,
+                    "end": end, "offsets": offsets}):
+                obs[(int(r["home_key"]), int(r["device_key"]))][(r["app"], r["hour"], int(r["offset_days"]))] = (
+                    float(r["bytes_up"]), float(r["bytes_down"]), float(r["new_flows"]), float(r["dests_max"]))
+    history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
+    peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
+    daily: dict[int, list[float]] = defaultdict(list)
+    if fading:
+        for r in conn.execute(sql("activity_home_daily_bytes"), {"homes": sorted(fading), "day": day}):
+            daily[int(r[0])].append(float(r[2]))
+    no_peer = Baseline(0.0, 0.0, 0, "peers")
+
+    out: list[tuple[int, ac.HomeActivity, dict[str, int]]] = []
+    by_home: dict[int, list[Key]] = defaultdict(list)
+    for dk in dev_days:
+        by_home[dk[0]].append(dk)
+    for home_key in homes:
+        device_keys: dict[str, int] = {}
+        device_days: dict[str, tuple[float, float]] = {}
+        judged: list[ac.DeviceActivity] = []
+        for key in by_home.get(home_key, []):
+            info = ident[key]
+            mac = info["mac"] or f"device-{key[1]}"
+            device_keys[mac] = key[1]
+            normal_days = history_offsets({k for k in dev_days[key] if k > 0}) or \
+                [k for k in dev_days[key] if k > 0]
+            prior = _samples(dev_days[key], normal_days)
+            device_days[mac] = (dev_days[key].get(0, 0.0), median(prior) if prior else 0.0)
+            if key not in devices:
+                continue
+            cls = info["device_class"] or "unknown"
+            own = history[key]
+            rows = obs.get(key, {})
+            app_hours: list[ac.AppHours] = []
+            dests_by_hour: dict[datetime, dict[int, float]] = defaultdict(dict)
+            for (_app, h, k), v in rows.items():
+                dests_by_hour[h][k] = dests_by_hour[h].get(k, 0.0) + v[3]
+            zero = (0.0, 0.0, 0.0, 0.0)
+            for app in sorted({a for a, _, _ in rows}):
+                hs: list[ac.HourActivity] = []
+                peer = peer_apps.get((cls, app)) or peer_apps.get(("unknown", app))
+                for h in hours:
+                    now_v = rows.get((app, h, 0), zero)
+                    if own:
+                        past = [rows.get((app, h, k), zero) for k in own]
+                        b_bytes: Baseline | None = baseline_of([p[0] + p[1] for p in past])
+                        b_up, b_flows = baseline_of([p[0] for p in past]), baseline_of([p[2] for p in past])
+                    else:
+                        b_bytes = None
+                        b_up, b_flows = peer if peer else (no_peer, no_peer)
+                    hs.append(ac.HourActivity(h, now_v[0], now_v[1], now_v[2], now_v[3], b_bytes, b_up, b_flows))
+                app_hours.append(ac.AppHours(app, tuple(hs)))
+            dests_hours = []
+            for h in hours:
+                per_day = dests_by_hour.get(h, {})
+                base = baseline_of(_samples(per_day, own)) if own else \
+                    (peer_dests.get(cls) or peer_dests.get("unknown") or no_peer)
+                dests_hours.append(ac.HourActivity(h, dests=per_day.get(0, 0.0), base_dests=base))
+            judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
+                                            len(own), tuple(dests_hours)))
+        seg = segments.get(home_key)
+        home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
+        out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),
+                                              fading.get(home_key, 1.0), device_days), device_keys))
+    return out
+
+
+def run_daily(conn: psycopg.Connection[Any], day: date, segments: dict[int, Segment] | None = None) -> int:
+    """The Pro-Alert list for ``day`` (UTC): stored as findings; returns the number of homes listed."""
+    end = datetime.combine(day + timedelta(days=1), time(), UTC)
+    run_id = findings_store.start_run(conn, "activity_change", end, {"day": day.isoformat()})
+    segs = segments if segments is not None else latest_segments(conn, end)
+    devices, fading = _candidates(conn, day)
+    homes = build_homes(conn, day, devices, fading, segs)
+    rows: list[FindingRow] = []
+    changes: list[ac.ActivityChange] = []
+    for home_key, home, device_keys in homes:
+        for c in ac.judge_home(home):
+            changes.append(c)
+            seg = segs.get(home_key)
+            rows.append(FindingRow("activity_change", c.kind, c.summary, c.reasons, home_key=home_key, day=day,
+                                   device_key=device_keys.get(c.mac or ""), mac=c.mac, app=c.app,
+                                   place="home_device" if c.mac else "home", magnitude=c.magnitude,
+                                   action=c.action, segment={"tenure": seg.tenure, "behaviours": sorted(seg.behaviours)}
+                                   if seg else None))
+    order = sorted(range(len(rows)), key=lambda i: (-rows[i].magnitude, changes[i].home_id))
+    rows = [rows[i] for i in order]
+    findings_store.write_daily(conn, run_id, "activity_change", day, end, rows)
+    listed = len(listed_homes(changes))
+    findings_store.finish_run(conn, run_id, "ok", {"candidate_devices": len(devices), "fading_candidates": len(fading),
+                                                   "changes": len(changes), "homes_listed": listed})
+    log.info("event=activity_change day=%s candidates=%d listed=%d", day, len(devices), listed)
+    return listed
+
+
+def listed_homes(changes: list[ac.ActivityChange]) -> set[str]:
+    """The distinct homes on a list."""
+    return {c.home_id for c in changes}

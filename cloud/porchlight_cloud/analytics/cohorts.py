@@ -1,0 +1,132 @@
+"""Cohorts: is a (model, firmware) worse than the same model on other firmware, and than the fleet?
+
+Region and time of day change experience for every cohort alike (an evening-congested region, a fleet where
+one firmware happens to sit mostly in one region), so each home-hour's component score is first taken
+relative to its stratum (region x hour of day): residual = value - stratum mean. The per-home mean residual
+is the unit of comparison (homes, not hours, are independent), compared with Welch's t-test and Mann-Whitney
+U, with Hedges' g as effect size. ``residualize`` does the stratification in Python for tests and small
+fleets; the daily job does the same in SQL (sql/cohort_residuals.sql).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .reasons import Reason
+from .significance import Comparison, compare
+
+COMPONENTS = ("wifi", "access", "health", "stability")
+COMPONENT_WORDS = {"wifi": "Wi-Fi", "access": "latency and loss (access network)", "health": "gateway health",
+                   "stability": "connection stability", "score": "overall experience"}
+#: A cohort must have at least this many homes to be judged, and a reference at least as many.
+MIN_HOMES = 5
+#: Family-wise significance level, split over every (cohort, component) tested (Bonferroni).
+ALPHA = 0.01
+#: ...and the difference must matter: at least this many points lower, and a medium effect size.
+MIN_POINTS = 3.0
+MIN_HEDGES_G = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class HomeCohortValues:
+    """One home's cohort and its mean residual per component (points above/below its region-hour peers)."""
+
+    home_id: str
+    model: str
+    firmware: str
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class CohortFinding:
+    """A cohort significantly worse on one component, with its evidence."""
+
+    model: str
+    firmware: str
+    component: str
+    reference: str  # 'same_model_other_firmware' or 'fleet'
+    homes: int
+    vs_model: Comparison | None
+    vs_fleet: Comparison
+    reasons: tuple[Reason, ...]
+
+    @property
+    def effect_points(self) -> float:
+        """How many points the cohort is below the reference it was judged against."""
+        c = self.vs_model if self.reference == "same_model_other_firmware" and self.vs_model else self.vs_fleet
+        return c.diff
+
+
+def residualize(rows: Iterable[tuple[str, str, int, str, float]]) -> dict[str, dict[str, float]]:
+    """Per home and component, the mean of (value - mean of its region x hour-of-day stratum).
+
+    ``rows`` are (home_id, region, hour_of_day, component, value), one per home-hour and component.
+    """
+    data = list(rows)
+    sums: dict[tuple[str, int, str], tuple[float, int]] = {}
+    for _, region, hour, comp, value in data:
+        s, n = sums.get((region, hour, comp), (0.0, 0))
+        sums[(region, hour, comp)] = (s + value, n + 1)
+    per_home: dict[tuple[str, str], tuple[float, int]] = {}
+    for home, region, hour, comp, value in data:
+        s, n = sums[(region, hour, comp)]
+        r = value - s / n
+        hs, hn = per_home.get((home, comp), (0.0, 0))
+        per_home[(home, comp)] = (hs + r, hn + 1)
+    out: dict[str, dict[str, float]] = {}
+    for (home, comp), (s, n) in per_home.items():
+        out.setdefault(home, {})[comp] = s / n
+    return out
+
+
+def _p_text(p: float) -> str:
+    return "p < 1e-6" if p < 1e-6 else f"p = {p:.1g}"
+
+
+def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPONENTS) -> list[CohortFinding]:
+    """Every (model, firmware, component) significantly worse than its reference, largest effect first."""
+    cohorts: dict[tuple[str, str], list[HomeCohortValues]] = {}
+    for h in homes:
+        cohorts.setdefault((h.model, h.firmware), []).append(h)
+    tests = max(1, sum(1 for members in cohorts.values() if len(members) >= MIN_HOMES) * len(components))
+    alpha = ALPHA / tests
+    found: list[CohortFinding] = []
+    for comp in components:
+        fleet_values = {h.home_id: v for h in homes if (v := h.values.get(comp)) is not None}
+        for (model, firmware), members in sorted(cohorts.items()):
+            a = [v for h in members if (v := h.values.get(comp)) is not None]
+            if len(a) < MIN_HOMES:
+                continue
+            ids = {h.home_id for h in members}
+            rest = [v for k, v in fleet_values.items() if k not in ids]
+            same_model = [v for (m, f), ms in cohorts.items() if m == model and f != firmware
+                          for h in ms if (v := h.values.get(comp)) is not None]
+            if len(rest) < MIN_HOMES:
+                continue
+            vs_fleet = compare(a, rest)
+            vs_model = compare(a, same_model) if len(same_model) >= MIN_HOMES else None
+            judged, reference = (vs_model, "same_model_other_firmware") if vs_model else (vs_fleet, "fleet")
+            p = max(judged.welch_p, judged.mann_whitney_p)
+            if not (p < alpha and judged.diff <= -MIN_POINTS and judged.hedges_g <= -MIN_HEDGES_G):
+                continue
+            words = COMPONENT_WORDS.get(comp, comp)
+            ref_words = (f"the same model on other firmware ({judged.n_b} homes)" if vs_model
+                         else f"the rest of the fleet ({judged.n_b} homes)")
+            text = (f"Homes with a {model} on firmware {firmware} ({judged.n_a} homes) score {-judged.diff:.1f} "
+                    f"points lower on {words} than {ref_words}, comparing homes in the same region at the same "
+                    f"hours (Welch {_p_text(judged.welch_p)}, Mann-Whitney {_p_text(judged.mann_whitney_p)}, "
+                    f"effect size g = {judged.hedges_g:.1f}).")
+            reasons = [Reason("cohort_worse", text, {"model": model, "firmware": firmware, "component": comp,
+                                                     "homes": judged.n_a, "reference_homes": judged.n_b,
+                                                     "diff_points": round(judged.diff, 2),
+                                                     "hedges_g": round(judged.hedges_g, 2),
+                                                     "welch_p": judged.welch_p,
+                                                     "mann_whitney_p": judged.mann_whitney_p})]
+            if vs_model:
+                reasons.append(Reason("cohort_vs_fleet", f"Against the whole fleet ({vs_fleet.n_b} homes) the "
+                                      f"difference is {vs_fleet.diff:+.1f} points (Welch {_p_text(vs_fleet.welch_p)}).",
+                                      {"diff_points": round(vs_fleet.diff, 2), "welch_p": vs_fleet.welch_p}))
+            found.append(CohortFinding(model, firmware, comp, reference, judged.n_a, vs_model, vs_fleet,
+                                       tuple(reasons)))
+    return sorted(found, key=lambda f: f.effect_points)

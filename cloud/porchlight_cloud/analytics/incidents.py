@@ -1,0 +1,257 @@
+"""Regional incidents: many homes of one area degrading within minutes of each other, as ONE incident.
+
+Pure: each home's state over the last minutes (from the raw probe rows, so an incident is seen within one
+report interval) and its place in the region/area/node hierarchy, in; incidents naming the smallest area that
+explains the degradation, out. ``reconcile`` carries incidents from run to run: it opens new ones, updates
+those that go on (the area may grow from a node to its area) and closes those that ended.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+LEVELS = ("region", "area", "node")
+#: A home is degraded when, over the recent window, it lost this share of probes or more...
+DEGRADED_LOSS_PCT = 10.0
+#: ...or its round trip beyond the first hop exceeded its own normal by this factor and this many ms...
+DEGRADED_RTT_FACTOR = 2.0
+DEGRADED_RTT_EXTRA_MS = 40.0
+#: ...or it stopped reporting: its last report is older than this while it reported recently.
+STALE_AFTER = timedelta(minutes=12)
+#: A group is an incident candidate with at least this many degraded homes, this share of its homes...
+MIN_HOMES = 3
+MIN_FRACTION = 0.5
+#: ...and this improbable under the fleet's background rate of degraded homes (binomial tail).
+MAX_P_VALUE = 1e-4
+#: The fleet background rate is clamped here, so a fleet-wide event still shows as regional incidents.
+BACKGROUND_RATE_BOUNDS = (0.005, 0.05)
+#: A parent area is replaced by one child that holds this share of its degraded homes.
+CHILD_EXPLAINS = 0.8
+#: An incident not seen again for this long is closed.
+CLOSE_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeState:
+    """One home's recent probe results and where it sits in the network."""
+
+    home_id: str
+    region: str | None
+    area: str | None
+    node: str | None
+    last_report: datetime | None
+    loss_pct: float | None = None
+    rtt_ms: float | None = None
+    normal_rtt_ms: float | None = None
+    first_bad: datetime | None = None  # earliest bad probe of the current degradation, when known
+
+    def path(self, level: str) -> str | None:
+        """The home's area at ``level`` as a path ('north', 'north/a3', 'north/a3/n12'); None when unknown."""
+        parts = [self.region, self.area, self.node][: LEVELS.index(level) + 1]
+        if any(p is None or p == "" for p in parts):
+            return None
+        return "/".join(p for p in parts if p)
+
+
+def degradation(h: HomeState, now: datetime) -> str | None:
+    """Why the home counts as degraded now, in words; None when it does not."""
+    if h.last_report is not None and now - h.last_report >= STALE_AFTER:
+        return f"no report for {int((now - h.last_report).total_seconds() // 60)} minutes"
+    if h.loss_pct is not None and h.loss_pct >= DEGRADED_LOSS_PCT:
+        return f"{h.loss_pct:.0f}% packet loss"
+    if h.rtt_ms is not None and h.normal_rtt_ms is not None and \
+            h.rtt_ms >= max(DEGRADED_RTT_FACTOR * h.normal_rtt_ms, h.normal_rtt_ms + DEGRADED_RTT_EXTRA_MS):
+        return f"round trip {h.rtt_ms:.0f} ms against {h.normal_rtt_ms:.0f} ms normally"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An area whose homes degrade together now."""
+
+    level: str
+    area: str  # the name of the region, area or node (names are unique across the hierarchy)
+    homes_total: int
+    degraded: frozenset[str]
+    p_value: float
+    onset: datetime | None
+    why: str
+    path: str = ""  # region/area/node path, for walking the hierarchy
+
+    @property
+    def fraction(self) -> float:
+        """Share of the area's reporting homes that are degraded."""
+        return len(self.degraded) / self.homes_total if self.homes_total else 0.0
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed in log space (exact, fine for n in the thousands)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    total = 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    log_n = math.lgamma(n + 1)
+    for i in range(k, n + 1):
+        term = math.exp(log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+        total += term
+        if i > k + 50 and term < total * 1e-12:
+            break  # past the mode the terms only shrink
+    return min(1.0, total)
+
+
+def _summary(reasons: Iterable[str]) -> str:
+    counts: dict[str, int] = {}
+    for r in reasons:
+        key = r.split(" against")[0] if r.startswith("round trip") else r
+        key = "no recent report" if key.startswith("no report") else key
+        key = "high packet loss" if key.endswith("packet loss") else key
+        key = "high round-trip time" if key.startswith("round trip") else key
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{n} with {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def detect(homes: Sequence[HomeState], now: datetime) -> list[Candidate]:
+    """Areas degrading together now, each named at the smallest level that explains it."""
+    why: dict[str, str] = {}
+    for h in homes:
+        w = degradation(h, now)
+        if w is not None:
+            why[h.home_id] = w
+    if not why:
+        return []
+    lo, hi = BACKGROUND_RATE_BOUNDS
+    background = min(hi, max(lo, len(why) / max(1, len(homes))))
+    members: dict[tuple[str, str], list[HomeState]] = {}
+    for h in homes:
+        for level in LEVELS:
+            p = h.path(level)
+            if p is not None:
+                members.setdefault((level, p), []).append(h)
+
+    def candidate(level: str, area: str) -> Candidate | None:
+        group = members.get((level, area), [])
+        bad = [h for h in group if h.home_id in why]
+        if len(bad) < MIN_HOMES or len(bad) / len(group) < MIN_FRACTION:
+            return None
+        p = binomial_tail(len(bad), len(group), background)
+        if p > MAX_P_VALUE:
+            return None
+        onsets = sorted(h.first_bad for h in bad if h.first_bad is not None)
+        onset = onsets[len(onsets) // 4] if onsets else None  # early, but not the earliest outlier
+        return Candidate(level, area.rsplit("/", 1)[-1], len(group), frozenset(h.home_id for h in bad), p, onset,
+                         _summary(why[h.home_id] for h in bad), area)
+
+    def children(level: str, area: str) -> list[str]:
+        if level == LEVELS[-1]:
+            return []
+        child = LEVELS[LEVELS.index(level) + 1]
+        return sorted({a for (lv, a) in members if lv == child and a.startswith(area + "/")})
+
+    def resolve(c: Candidate) -> Candidate:
+        kids = [k for a in children(c.level, c.path) if (k := candidate(LEVELS[LEVELS.index(c.level) + 1], a))]
+        if kids:
+            best = max(kids, key=lambda k: len(k.degraded))
+            if len(best.degraded) >= CHILD_EXPLAINS * len(c.degraded):
+                return resolve(best)
+        return c
+
+    found: list[Candidate] = []
+
+    def walk(level: str, area: str) -> None:
+        c = candidate(level, area)
+        if c is not None:
+            found.append(resolve(c))
+            return
+        for a in children(level, area):
+            walk(LEVELS[LEVELS.index(level) + 1], a)
+
+    for region in sorted({a for (lv, a) in members if lv == "region"}):
+        walk("region", region)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A regional incident as stored: where, since when, which homes, and whether it is still going on."""
+
+    incident_id: int | None
+    level: str
+    area: str
+    started_at: datetime
+    detected_at: datetime
+    last_seen_at: datetime
+    homes: frozenset[str]
+    homes_total: int
+    peak_degraded: int
+    why: str
+    ended_at: datetime | None = None
+    history: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_open(self) -> bool:
+        """Still going on."""
+        return self.ended_at is None
+
+    def summary(self) -> str:
+        """The incident in one sentence a rep can read out."""
+        state = "ongoing" if self.is_open else f"ended {self.ended_at:%H:%M}"
+        return (f"Network incident in {self.level} {self.area}: {len(self.homes)} homes affected "
+                f"(of {self.homes_total}) since {self.started_at:%Y-%m-%d %H:%M} UTC, {state}; {self.why}.")
+
+
+def reconcile(open_incidents: Sequence[Incident], candidates: Sequence[Candidate], now: datetime) -> list[Incident]:
+    """The incidents after this run: continued (possibly with a wider or narrower area), new, and closed.
+
+    Returns every incident that changed or is new; an open incident not seen again for CLOSE_AFTER comes back
+    closed, ended at the last time it was seen.
+    """
+    changed: list[Incident] = []
+    matched: set[int] = set()
+    for c in candidates:
+        best: tuple[int, Incident] | None = None
+        for i, inc in enumerate(open_incidents):
+            if i in matched:
+                continue
+            overlap = len(inc.homes & c.degraded) / max(1, min(len(inc.homes), len(c.degraded)))
+            if inc.area == c.area or overlap >= 0.5:
+                best = (i, inc)
+                break
+        if best is None:
+            start = c.onset if c.onset is not None and c.onset <= now else now
+            changed.append(Incident(None, c.level, c.area, start, now, now, c.degraded, c.homes_total,
+                                    len(c.degraded), c.why, None, (f"{now:%H:%M} opened: {c.why}",)))
+            continue
+        i, inc = best
+        matched.add(i)
+        history = inc.history
+        level, area = inc.level, inc.area
+        if c.area != inc.area and LEVELS.index(c.level) < LEVELS.index(inc.level):
+            # It spread: the wider area explains it now.
+            level, area = c.level, c.area
+            history = (*history, f"{now:%H:%M} widened to {c.level} {c.area}")
+        changed.append(replace(inc, level=level, area=area, last_seen_at=now, homes=inc.homes | c.degraded,
+                               homes_total=max(inc.homes_total, c.homes_total) if area == inc.area
+                               else c.homes_total,
+                               peak_degraded=max(inc.peak_degraded, len(c.degraded)), why=c.why, history=history))
+    for i, inc in enumerate(open_incidents):
+        if i not in matched and now - inc.last_seen_at >= CLOSE_AFTER:
+            changed.append(replace(inc, ended_at=inc.last_seen_at,
+                                   history=(*inc.history, f"{now:%H:%M} closed: no longer seen since "
+                                                          f"{inc.last_seen_at:%H:%M}")))
+    return changed
+
+
+def homes_in_incidents(incidents: Iterable[Incident], start: datetime, end: datetime) -> dict[str, list[Incident]]:
+    """For each home, the incidents that affected it at some time in [start, end)."""
+    out: dict[str, list[Incident]] = {}
+    for inc in incidents:
+        stop = inc.ended_at or end
+        if inc.started_at < end and stop >= start:
+            for h in inc.homes:
+                out.setdefault(h, []).append(inc)
+    return out

@@ -1,0 +1,79 @@
+"""The hourly QoE job: read the hourly rollups of a window, score every home-hour, store qoe_hourly."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from .qoe_score import DeviceHour, HealthHour, HomeHour, ProbeHour, RadioHour, StabilityHour, score_hour
+from .queries import sql
+from .reasons import device_label, reasons_json
+
+log = logging.getLogger(__name__)
+
+
+def band_name(value: Any) -> str | None:
+    """'2.4', '5' or '6' from whatever number or text the rollups hold."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{f:g}"
+
+
+def _f(row: dict[str, Any], key: str) -> float | None:
+    v = row.get(key)
+    return float(v) if v is not None else None
+
+
+def _i(row: dict[str, Any], key: str) -> int | None:
+    v = row.get(key)
+    return int(v) if v is not None else None
+
+
+def home_hours(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> list[tuple[int, HomeHour, float]]:
+    """Every (home_key, HomeHour, traffic bytes) with a rollup in [start, end)."""
+    params = {"start": start, "end": end}
+    with conn.cursor(row_factory=dict_row) as cur:
+        devices: dict[tuple[int, datetime], list[DeviceHour]] = defaultdict(list)
+        for r in cur.execute(sql("qoe_device_hours"), params):
+            label = device_label(r["hostname"], r["device_class"], r["mac"] or f"device {r['device_key']}")
+            devices[(r["home_key"], r["bucket"])].append(DeviceHour(
+                r["mac"] or str(r["device_key"]), label, band_name(r["band"]), _f(r, "signal_dbm"),
+                _f(r, "tx_rate_mbps"), _f(r, "retry_pct"), int(r["traffic_bytes"] or 0)))
+        radios: dict[tuple[int, datetime], list[RadioHour]] = defaultdict(list)
+        for r in cur.execute(sql("qoe_radio_hours"), params):
+            radios[(r["home_key"], r["bucket"])].append(RadioHour(band_name(r["band"]), _f(r, "busy_pct")))
+        out: list[tuple[int, HomeHour, float]] = []
+        for r in cur.execute(sql("qoe_home_hours"), params):
+            key = (r["home_key"], r["bucket"])
+            probes = ProbeHour(_f(r, "first_hop_rtt_ms"), _f(r, "first_hop_loss_pct"), _f(r, "internet_rtt_ms"),
+                               _f(r, "internet_jitter_ms"), _f(r, "internet_loss_pct"))
+            health = HealthHour(_i(r, "reboots"), _f(r, "cpu_pct"), _f(r, "mem_used_pct"))
+            stability = StabilityHour(_i(r, "disconnects"), _i(r, "wan_flaps"))
+            traffic = float(r["wan_bytes"] or 0) or float(r["wifi_bytes"] or 0)
+            out.append((r["home_key"], HomeHour(r["home_id"], r["bucket"], devices.get(key, ()), radios.get(key, ()),
+                                                probes, health, stability), traffic))
+    return out
+
+
+def score_window(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> int:
+    """Score every home-hour with rollups in [start, end) and upsert qoe_hourly; returns the rows written."""
+    rows: list[Sequence[Any]] = []
+    for home_key, hh, traffic in home_hours(conn, start, end):
+        s = score_hour(hh)
+        rows.append((home_key, hh.hour, s.score, s.component("wifi"), s.component("access"), s.component("health"),
+                     s.component("stability"), traffic, Jsonb(reasons_json(s.reasons))))
+    with conn.cursor() as cur:
+        cur.executemany(sql("qoe_upsert"), rows)
+    log.info("event=qoe_scored start=%s end=%s rows=%d", start.isoformat(), end.isoformat(), len(rows))
+    return len(rows)

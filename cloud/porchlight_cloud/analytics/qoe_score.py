@@ -1,0 +1,332 @@
+"""Per-home, per-hour Quality of Experience score (0-100) from four components that each stand on their own.
+
+Components (each 0-100, 100 = nothing to improve) and the overall score are documented with their thresholds
+and sources in docs/analytics.md. Every metric maps onto 0-100 by a piecewise-linear ramp between published
+or field-practice thresholds; a component is as good as its worst metric, so its reasons name that metric.
+A component with no data is ``None`` and the overall score uses the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+
+from .reasons import Reason, human_bytes
+
+Ramp = tuple[tuple[float, float], ...]
+
+# --- Wi-Fi: per station signal, PHY rate and retries; per radio channel busy time -----------------------------
+#: Signal (dBm): -67 is the usual design target for voice/video, -70 is "fair", -80 "poor" (Cisco/Aruba/Wi-Fi
+#: Alliance design guides); below -85 data barely flows.
+SIGNAL_RAMP: Ramp = ((-85.0, 0.0), (-80.0, 20.0), (-70.0, 70.0), (-67.0, 85.0), (-60.0, 100.0))
+#: Downlink PHY rate (Mbit/s): 6 Mbit/s is the lowest OFDM rate (the station barely holds on); 50 is enough
+#: for one HD stream with margin; 200+ is a healthy 802.11ac/ax link.
+PHY_RATE_RAMP: Ramp = ((6.0, 0.0), (12.0, 20.0), (50.0, 70.0), (200.0, 100.0))
+#: Share of frames retransmitted (%): 10 % is normal on a busy channel, 30 % hurts, 50 % is broken.
+RETRY_RAMP: Ramp = ((10.0, 100.0), (30.0, 50.0), (50.0, 0.0))
+#: Channel busy time (%): above ~50 % latency grows; 70 % is congested, 90 % is saturated.
+BUSY_RAMP: Ramp = ((40.0, 100.0), (70.0, 50.0), (90.0, 0.0))
+#: Every device weighs its traffic plus this much, so an idle device still counts a little.
+IDLE_WEIGHT_BYTES = 1_000_000
+#: Share of the Wi-Fi score that comes from the stations (the rest from channel busy time).
+STATION_SHARE = 0.7
+
+# --- Access network: probes to the first hop (the ISP's access network) and beyond ---------------------------
+#: Round-trip time beyond the first hop (ms). ITU-T Y.1541 class 0 bounds one-way delay at 100 ms (200 ms round
+#: trip); G.1010 puts interactive use under ~150 ms one-way. 30 ms round trip is a good broadband path.
+RTT_RAMP: Ramp = ((30.0, 100.0), (60.0, 85.0), (100.0, 60.0), (200.0, 30.0), (400.0, 0.0))
+#: First-hop round trip (ms): the access network itself should answer within a few ms (DOCSIS ~10 ms).
+FIRST_HOP_RTT_RAMP: Ramp = ((5.0, 100.0), (15.0, 80.0), (50.0, 30.0), (150.0, 0.0))
+#: Jitter (ms): Y.1541 class 0/1 bounds delay variation at 50 ms; under 5 ms nothing notices it.
+JITTER_RAMP: Ramp = ((5.0, 100.0), (15.0, 75.0), (30.0, 50.0), (50.0, 0.0))
+#: Packet loss (%): Y.1541 class 0 bounds loss at 0.1 %; G.1010 voice/video tolerate ~1 %; 5 % is unusable.
+LOSS_RAMP: Ramp = ((0.1, 100.0), (1.0, 60.0), (3.0, 20.0), (5.0, 0.0))
+
+# --- Gateway health ------------------------------------------------------------------------------------------
+#: Reboots in the hour: one is noticed (every device drops for a minute or two), two or more is a loop.
+REBOOT_RAMP: Ramp = ((0.0, 100.0), (1.0, 40.0), (2.0, 0.0))
+#: CPU busy (%) of the gateway, hourly mean.
+CPU_RAMP: Ramp = ((70.0, 100.0), (90.0, 50.0), (100.0, 20.0))
+#: Memory in use (%), excluding caches.
+MEM_RAMP: Ramp = ((80.0, 100.0), (95.0, 40.0), (100.0, 0.0))
+
+# --- Stability: Wi-Fi disconnects and WAN link flaps --------------------------------------------------------
+#: Wi-Fi disconnect events per hour, all devices of the home (phones leaving the house make a few).
+DISCONNECT_RAMP: Ramp = ((3.0, 100.0), (8.0, 60.0), (20.0, 0.0))
+#: WAN link down transitions per hour.
+WAN_FLAP_RAMP: Ramp = ((0.0, 100.0), (1.0, 60.0), (3.0, 0.0))
+
+#: Weights of the components in the overall score's mean part.
+WEIGHTS: dict[str, float] = {"wifi": 0.35, "access": 0.35, "health": 0.15, "stability": 0.15}
+#: The overall score is this share of the worst component plus the rest of the weighted mean: one broken
+#: component pulls the home down even when the others are perfect.
+WORST_SHARE = 0.5
+#: A metric scoring below this is named as a reason.
+REASON_BELOW = 80.0
+COMPONENTS = ("wifi", "access", "health", "stability")
+
+
+def ramp(value: float, points: Ramp) -> float:
+    """Piecewise-linear map of ``value`` through ``points`` ((x, score), x ascending), clamped at both ends."""
+    if value <= points[0][0]:
+        return points[0][1]
+    for (x0, y0), (x1, y1) in pairwise(points):
+        if value <= x1:
+            return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+    return points[-1][1]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceHour:
+    """One Wi-Fi station over one hour: hourly means of its link and the traffic it carried."""
+
+    mac: str
+    label: str
+    band: str | None
+    signal_dbm: float | None
+    tx_rate_mbps: float | None
+    retry_pct: float | None
+    traffic_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class RadioHour:
+    """One radio over one hour: mean channel busy time."""
+
+    band: str | None
+    busy_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeHour:
+    """The hour's active probes: to the first hop and to targets beyond it."""
+
+    first_hop_rtt_ms: float | None = None
+    first_hop_loss_pct: float | None = None
+    rtt_ms: float | None = None
+    jitter_ms: float | None = None
+    loss_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthHour:
+    """The gateway's health over the hour."""
+
+    reboots: int | None = None
+    cpu_pct: float | None = None
+    mem_used_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StabilityHour:
+    """Connection stability over the hour."""
+
+    disconnects: int | None = None
+    wan_flaps: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HomeHour:
+    """Everything the score needs about one home for one hour."""
+
+    home_id: str
+    hour: datetime
+    devices: Sequence[DeviceHour] = ()
+    radios: Sequence[RadioHour] = ()
+    probes: ProbeHour = field(default_factory=ProbeHour)
+    health: HealthHour = field(default_factory=HealthHour)
+    stability: StabilityHour = field(default_factory=StabilityHour)
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentScore:
+    """One component's score (None without data) and the reasons it is not 100."""
+
+    name: str
+    score: float | None
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QoeScore:
+    """The hour's overall score, each component and every reason, worst first."""
+
+    home_id: str
+    hour: datetime
+    score: float | None
+    components: dict[str, ComponentScore]
+    reasons: tuple[Reason, ...]
+
+    def component(self, name: str) -> float | None:
+        """A component's score, None without data."""
+        c = self.components.get(name)
+        return c.score if c else None
+
+
+def _worst(scored: list[tuple[float, Reason | None]]) -> tuple[float, tuple[Reason, ...]]:
+    """A component's score is its worst metric; its reasons are the metrics below REASON_BELOW, worst first."""
+    score = min(s for s, _ in scored)
+    reasons = tuple(r for s, r in sorted(scored, key=lambda sr: sr[0]) if r is not None and s < REASON_BELOW)
+    return score, reasons
+
+
+def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -> ComponentScore:
+    """Wi-Fi: stations weighted by the traffic they carried, and how busy the channel was where traffic was."""
+    if not devices and not any(r.busy_pct is not None for r in radios):
+        return ComponentScore("wifi", None)
+    total = sum(d.traffic_bytes for d in devices)
+    weighted = 0.0
+    weight_sum = 0.0
+    reasons: list[tuple[float, Reason]] = []
+    band_traffic: dict[str | None, float] = {}
+    for d in devices:
+        metrics: list[tuple[float, Reason | None]] = []
+        share = d.traffic_bytes / total if total else 0.0
+        carried = f"while it carried {human_bytes(d.traffic_bytes)} ({share:.0%} of the home's Wi-Fi traffic)"
+        if d.signal_dbm is not None:
+            s = ramp(d.signal_dbm, SIGNAL_RAMP)
+            metrics.append((s, Reason("weak_signal", f"The {d.label} had a weak Wi-Fi signal ({d.signal_dbm:.0f} "
+                                      f"dBm; -67 dBm or better is good for video) {carried}.",
+                                      {"mac": d.mac, "signal_dbm": round(d.signal_dbm, 1),
+                                       "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
+        if d.tx_rate_mbps is not None:
+            s = ramp(d.tx_rate_mbps, PHY_RATE_RAMP)
+            metrics.append((s, Reason("low_phy_rate", f"The {d.label} linked at only {d.tx_rate_mbps:.0f} Mbit/s "
+                                      f"(200+ is healthy) {carried}.",
+                                      {"mac": d.mac, "tx_rate_mbps": round(d.tx_rate_mbps, 1),
+                                       "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
+        if d.retry_pct is not None:
+            s = ramp(d.retry_pct, RETRY_RAMP)
+            metrics.append((s, Reason("wifi_retries", f"{d.retry_pct:.0f}% of the Wi-Fi frames to the {d.label} "
+                                      f"had to be sent again (under 10% is normal) {carried}.",
+                                      {"mac": d.mac, "retry_pct": round(d.retry_pct, 1),
+                                       "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
+        if not metrics:
+            continue
+        dev_score, dev_reasons = _worst(metrics)
+        w = d.traffic_bytes + IDLE_WEIGHT_BYTES
+        weighted += w * dev_score
+        weight_sum += w
+        band_traffic[d.band] = band_traffic.get(d.band, 0.0) + w
+        # A weak link on a device that hardly carried anything is not worth a rep's breath.
+        if dev_reasons and w / (total + IDLE_WEIGHT_BYTES * len(devices)) >= 0.1:
+            reasons.append((dev_score, dev_reasons[0]))
+    station_score = weighted / weight_sum if weight_sum else None
+
+    busy: list[tuple[float, float, Reason]] = []
+    for r in radios:
+        if r.busy_pct is None:
+            continue
+        # Weigh each radio by the traffic of the stations on its band; unknown bands weigh equally.
+        rw = band_traffic.get(r.band, 0.0) if band_traffic else 1.0
+        if band_traffic and r.band not in band_traffic:
+            rw = 0.05 * sum(band_traffic.values())
+        s = ramp(r.busy_pct, BUSY_RAMP)
+        band = f"{r.band} GHz " if r.band else ""
+        busy.append((s, rw, Reason("channel_busy", f"The {band}Wi-Fi channel was busy {r.busy_pct:.0f}% of the "
+                                  "time (neighbours' networks or heavy use; under 40% is comfortable).",
+                                  {"band": r.band or "", "busy_pct": round(r.busy_pct, 1)})))
+    busy_w = sum(bw for _, bw, _ in busy)
+    busy_score = sum(bs * bw for bs, bw, _ in busy) / busy_w if busy_w else None
+    for bs, bw, reason in busy:
+        if bs < REASON_BELOW and (busy_w == 0 or bw / busy_w >= 0.1):
+            reasons.append((bs, reason))
+
+    if station_score is None and busy_score is None:
+        return ComponentScore("wifi", None)
+    if station_score is None:
+        score = busy_score
+    elif busy_score is None:
+        score = station_score
+    else:
+        score = STATION_SHARE * station_score + (1 - STATION_SHARE) * busy_score
+    assert score is not None
+    return ComponentScore("wifi", round(score, 1), tuple(r for _, r in sorted(reasons, key=lambda sr: sr[0])))
+
+
+def access_component(p: ProbeHour) -> ComponentScore:
+    """Access network: latency, jitter and loss to the first hop and beyond."""
+    m: list[tuple[float, Reason | None]] = []
+    if p.rtt_ms is not None:
+        m.append((ramp(p.rtt_ms, RTT_RAMP), Reason("high_latency", f"Internet round-trip time averaged "
+                  f"{p.rtt_ms:.0f} ms (under 30 ms is good, over 100 ms is felt in calls and games).",
+                  {"rtt_ms": round(p.rtt_ms, 1)})))
+    if p.first_hop_rtt_ms is not None:
+        m.append((ramp(p.first_hop_rtt_ms, FIRST_HOP_RTT_RAMP), Reason("high_first_hop_latency",
+                  f"The first hop of our network took {p.first_hop_rtt_ms:.0f} ms to answer (normally under 5 ms).",
+                  {"first_hop_rtt_ms": round(p.first_hop_rtt_ms, 1)})))
+    if p.jitter_ms is not None:
+        m.append((ramp(p.jitter_ms, JITTER_RAMP), Reason("high_jitter", f"Latency varied by {p.jitter_ms:.0f} ms "
+                  "between packets (jitter; under 5 ms is good, over 30 ms breaks up calls).",
+                  {"jitter_ms": round(p.jitter_ms, 1)})))
+    loss_values = [(p.loss_pct, "to the Internet", "loss_pct"), (p.first_hop_loss_pct, "to the first hop",
+                                                                  "first_hop_loss_pct")]
+    for value, where, key in loss_values:
+        if value is not None:
+            m.append((ramp(value, LOSS_RAMP), Reason("packet_loss", f"{value:.1f}% of packets {where} were lost "
+                      "(under 0.1% is good, 1% is felt in video calls).", {key: round(value, 2)})))
+    if not m:
+        return ComponentScore("access", None)
+    score, reasons = _worst(m)
+    return ComponentScore("access", round(score, 1), reasons)
+
+
+def health_component(h: HealthHour) -> ComponentScore:
+    """Gateway health: reboots, CPU and memory."""
+    m: list[tuple[float, Reason | None]] = []
+    if h.reboots is not None:
+        m.append((ramp(h.reboots, REBOOT_RAMP), Reason("gateway_reboots", f"The gateway restarted {h.reboots} "
+                  "time(s) this hour; every device loses its connection each time.", {"reboots": h.reboots})))
+    if h.cpu_pct is not None:
+        m.append((ramp(h.cpu_pct, CPU_RAMP), Reason("gateway_cpu", f"The gateway's processor was {h.cpu_pct:.0f}% "
+                  "busy (under 70% is comfortable).", {"cpu_pct": round(h.cpu_pct, 1)})))
+    if h.mem_used_pct is not None:
+        m.append((ramp(h.mem_used_pct, MEM_RAMP), Reason("gateway_memory", f"The gateway's memory was "
+                  f"{h.mem_used_pct:.0f}% full (under 80% is comfortable).",
+                  {"mem_used_pct": round(h.mem_used_pct, 1)})))
+    if not m:
+        return ComponentScore("health", None)
+    score, reasons = _worst(m)
+    return ComponentScore("health", round(score, 1), reasons)
+
+
+def stability_component(s: StabilityHour) -> ComponentScore:
+    """Stability: Wi-Fi disconnects and WAN link flaps."""
+    m: list[tuple[float, Reason | None]] = []
+    if s.disconnects is not None:
+        m.append((ramp(s.disconnects, DISCONNECT_RAMP), Reason("wifi_disconnects", f"Devices dropped off the "
+                  f"Wi-Fi {s.disconnects} times this hour (a few is normal as phones come and go).",
+                  {"disconnects": s.disconnects})))
+    if s.wan_flaps is not None:
+        m.append((ramp(s.wan_flaps, WAN_FLAP_RAMP), Reason("wan_flaps", f"The Internet line went down "
+                  f"{s.wan_flaps} time(s) this hour.", {"wan_flaps": s.wan_flaps})))
+    if not m:
+        return ComponentScore("stability", None)
+    score, reasons = _worst(m)
+    return ComponentScore("stability", round(score, 1), reasons)
+
+
+def combine(components: dict[str, ComponentScore]) -> float | None:
+    """Overall score: WORST_SHARE x worst component + the rest x weighted mean of the available components."""
+    present = {k: c.score for k, c in components.items() if c.score is not None}
+    if not present:
+        return None
+    worst = min(present.values())
+    wsum = sum(WEIGHTS[k] for k in present)
+    mean = sum(WEIGHTS[k] * v for k, v in present.items()) / wsum
+    return round(WORST_SHARE * worst + (1 - WORST_SHARE) * mean, 1)
+
+
+def score_hour(h: HomeHour) -> QoeScore:
+    """Score one home-hour: components, overall, and every reason ordered by the component it pulls down most."""
+    comps = {
+        "wifi": wifi_component(h.devices, h.radios),
+        "access": access_component(h.probes),
+        "health": health_component(h.health),
+        "stability": stability_component(h.stability),
+    }
+    ordered = sorted((c for c in comps.values() if c.score is not None), key=lambda c: c.score or 0.0)
+    reasons = tuple(r for c in ordered for r in c.reasons)
+    return QoeScore(h.home_id, h.hour, combine(comps), comps, reasons)

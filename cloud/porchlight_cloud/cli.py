@@ -1,0 +1,191 @@
+"""`porchlight` command line: a small dispatcher from subcommands to the modules that do the work.
+
+    porchlight migrate                 apply the numbered database migrations
+    porchlight ingest                  run one ingest worker (MQTT -> TimescaleDB), with the maintenance jobs
+    porchlight serve                   run the HTTP API under uvicorn
+    porchlight rollup                  recompute the hourly/daily rollups of the buckets ingest marked
+    porchlight retention               drop raw and rollup chunks older than their retention
+    porchlight homes import FILE.csv   load homes (region, plan, tenure, gateway) from the subscriber system
+    porchlight metrics                 print the ingest metrics of all workers (Prometheus text)
+
+Every option is also an environment variable (see porchlight_cloud.config); flags win.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import config
+
+log = logging.getLogger("porchlight")
+_DB = ("db_url", "log_level")
+_MQTT = ("mqtt_host", "mqtt_port", "mqtt_user", "mqtt_password", "mqtt_tls", "mqtt_ca_file", "topic_root")
+_INGEST = ("share_group", "client_id", "session_expiry_s", "receive_maximum", "batch_max", "batch_wait_ms",
+           "max_message_bytes", "max_body_bytes", "metrics_flush_s", "maintenance")
+_MAINTENANCE = ("rollup_interval_s", "rollup_settle_s", "retention_interval_s", "retention_raw_days",
+                "retention_hourly_days", "retention_daily_days", "retention_quarantine_days")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def cmd_migrate(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Apply pending migrations."""
+    from .store import migrate
+
+    applied = migrate.migrate(settings.db_url)
+    log.info("event=migrate_done applied=%d names=%s", len(applied), ",".join(applied) or "-")
+    return 0
+
+
+def cmd_ingest(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Run one ingest worker until SIGTERM/SIGINT."""
+    from .ingest.consumer import Consumer
+    from .ingest.maintenance import Maintenance
+
+    stop = _stop_on_signals()
+    jobs = Maintenance(settings, stop) if settings.maintenance else None
+    if jobs:
+        jobs.start()
+    try:
+        Consumer(settings, stop).run()
+    finally:
+        stop.set()
+        if jobs:
+            jobs.join()
+    return 0
+
+
+def cmd_serve(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from .api.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
+                log_level=settings.log_level.lower(), access_log=False)
+    return 0
+
+
+def cmd_rollup(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Roll up every marked bucket once (no settle delay unless --settle)."""
+    import psycopg
+
+    from .store import rollups
+
+    with psycopg.connect(settings.db_url, autocommit=True) as conn:
+        done = rollups.run(conn, settle_s=float(args.settle))
+    log.info("event=rollup_done buckets=%d", done)
+    return 0
+
+
+def cmd_retention(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Apply the retention periods now."""
+    import psycopg
+
+    from .store import retention
+
+    with psycopg.connect(settings.db_url, autocommit=True) as conn:
+        dropped = retention.apply(conn, retention.Periods.from_settings(settings))
+    log.info("event=retention_done dropped_chunks=%d", dropped)
+    return 0
+
+
+def cmd_homes_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Load a homes CSV."""
+    import psycopg
+
+    from .store import homes
+
+    records = homes.read_homes_csv(Path(args.file))
+    with psycopg.connect(settings.db_url, autocommit=True) as conn:
+        count = homes.upsert_homes(conn, records)
+    log.info("event=homes_imported file=%s records=%d", args.file, count)
+    return 0
+
+
+def cmd_metrics(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Print the summed ingest metrics."""
+    import psycopg
+
+    from .ingest import metrics
+    from .store import workers
+
+    with psycopg.connect(settings.db_url, autocommit=True) as conn:
+        snapshots, live = workers.snapshots(conn)
+    sys.stdout.write(metrics.render(snapshots, live))
+    return 0
+
+
+Handler = Callable[[config.Settings, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="porchlight", description="Porchlight cloud")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, options: tuple[str, ...], helptext: str,
+            parent: argparse._SubParsersAction | None = None,  # type: ignore[type-arg]
+            aliases: dict[str, str] | None = None) -> argparse.ArgumentParser:
+        p = (parent or sub).add_parser(name, help=helptext, description=helptext)
+        config.add_arguments(p, options, aliases)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("migrate", cmd_migrate, _DB, "apply the numbered database migrations")
+    add("ingest", cmd_ingest, _DB + _MQTT + _INGEST + _MAINTENANCE, "run one ingest worker")
+    add("serve", cmd_serve, (*_DB, "api_host", "api_port"), "serve the HTTP API",
+        aliases={"api_host": "--host", "api_port": "--port"})
+    rollup = add("rollup", cmd_rollup, _DB, "recompute marked rollup buckets once")
+    rollup.add_argument("--settle", default="0", help="skip open-hour buckets marked less than this many s ago")
+    add("retention", cmd_retention, _DB + _MAINTENANCE, "drop data older than the retention periods")
+    add("metrics", cmd_metrics, _DB, "print the ingest metrics of all workers")
+    homes = sub.add_parser("homes", help="homes from the subscriber system")
+    homes_sub = homes.add_subparsers(dest="homes_command", required=True)
+    imp = add("import", cmd_homes_import, _DB, "load a homes CSV", homes_sub)
+    imp.add_argument("file", help="CSV with home_id and any of subscriber_ref, region, area, node, plan, "
+                                  "tenure_start, gateway_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `porchlight` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = config.load(flags=vars(args))
+    except config.ConfigError as exc:
+        sys.stderr.write(f"porchlight: configuration error: {exc}\n")
+        return 2
+    _setup_logging(settings.log_level)
+    handler: Handler = args.handler
+    try:
+        return handler(settings, args)
+    except Exception as exc:
+        from .ingest.consumer import IngestFatalError
+        from .store.homes import HomesFileError
+        from .store.migrate import MigrationError
+
+        if isinstance(exc, IngestFatalError | HomesFileError | MigrationError):
+            sys.stderr.write(f"porchlight: error: {exc}\n")
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

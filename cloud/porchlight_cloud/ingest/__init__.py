@@ -1,0 +1,1 @@
+"""Ingest: MQTT reports -> decode -> summarise -> batched, exactly-once writes to TimescaleDB."""

@@ -1,0 +1,401 @@
+"""Summarise a validated report into the compact rows the store keeps (pure; the ingest hot path).
+
+Samples are summarised per report (the report interval, 5 minutes in production): stations, radios and
+probes become one entry per entity with means, minima and sums; health becomes one set of scalars; app
+counters are summed per (device, app, hour) because they are stored hourly. Names (MACs, apps, probe
+targets) stay names here; the writer turns them into keys. A value that cannot be stored (out of a
+column's range) raises SchemaError so the report is quarantined instead of poisoning the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from porchlight_wire import SchemaError
+
+from .decode import Report
+
+WEAK_SIGNAL_DBM: Final = -70          # a station below this is counted in weak_s (and weak-signal minutes)
+FLAG_BITS: Final = {"counters_degraded": 1, "flow_offload": 2, "conntrack_acct_off": 4, "mac_hashed": 8,
+                    "clock_unsynced": 16}
+UNKNOWN_FLAG_BIT: Final = 1 << 14
+KIND_CODES: Final = {"periodic": 0, "diagnosis": 1}
+PROBE_KIND_CODES: Final = {"icmp": 1, "tcp": 2, "dns": 3}
+BAND_DGHZ: Final = {"2.4": 24, "5": 50, "6": 60}
+STATION_Q_FIELDS: Final = ("band_dghz", "signal_avg_dbm", "signal_min_dbm", "tx_rate_mbps", "rx_rate_mbps",
+                           "weak_s")
+STATION_C_FIELDS: Final = ("tx_bytes", "rx_bytes", "tx_packets", "tx_retries")
+RADIO_FIELDS: Final = ("band_ghz", "channel", "width_mhz", "noise_dbm", "busy_pct", "tx_pct", "rx_pct",
+                       "stations")
+PROBE_FIELDS: Final = ("kind_code", "sent", "lost", "rtt_ms", "rtt_max_ms", "jitter_ms")
+_I2: Final = 32767
+_I4: Final = 2**31 - 1
+_I8: Final = 2**63 - 1
+_F4: Final = 3.0e38
+_MAX_EPOCH: Final = 2**33      # year 2242
+HOUR: Final = 3600
+
+
+def hour_of(ts: int) -> int:
+    """The hour bucket (epoch seconds) of a time, as time_bucket('1 hour', ts) computes it."""
+    return ts // HOUR * HOUR
+
+
+@dataclass(slots=True)
+class Summary:
+    """Everything the store keeps of one report, with names not yet turned into keys."""
+
+    report: Report
+    home_id: str
+    gateway_id: str
+    boot_id: str
+    seq: int
+    start_ts: int
+    end_ts: int
+    meta: tuple[Any, ...]                    # span_s, sample_interval_s, kind, flags, dropped, queue_depth
+    health: tuple[Any, ...]                  # see HEALTH_COLUMNS
+    station_macs: list[str] = field(default_factory=list)
+    station_q: list[list[int | None]] = field(default_factory=list)
+    station_c: list[list[float | None]] = field(default_factory=list)
+    radios: list[list[float | None]] = field(default_factory=list)
+    probe_targets: list[str] = field(default_factory=list)
+    probes: list[list[float | None]] = field(default_factory=list)
+    apps: list[tuple[str, str, int, int, int, int, int, int, int]] = field(default_factory=list)
+    events: list[tuple[int, str | None, str, str | None]] = field(default_factory=list)
+    devices: list[tuple[Any, ...]] = field(default_factory=list)
+    hours: set[int] = field(default_factory=set)
+
+    @property
+    def macs(self) -> set[str]:
+        """Every device MAC the report mentions (devices, stations, apps, events)."""
+        found = set(self.station_macs)
+        found.update(d[0] for d in self.devices)
+        found.update(a[0] for a in self.apps if a[0])
+        found.update(e[1] for e in self.events if e[1])
+        return found
+
+
+HEALTH_COLUMNS: Final = ("health_samples", "uptime_s", "reboots", "load1", "cpu_pct", "cpu_max_pct",
+                         "mem_used_pct", "wan_down_s", "wan_flaps", "wan_rx_bytes", "wan_tx_bytes", "conntrack_max",
+                         "agent_cpu_ms", "agent_rss_kb")
+_NO_HEALTH: Final = (None,) * len(HEALTH_COLUMNS)
+
+
+def summarize(report: Report) -> Summary:
+    """Summarise one validated report; SchemaError when a value is out of the range the store can hold."""
+    doc = report.doc
+    h = report.header
+    interval = h["sample_interval_s"]
+    flags = 0
+    for flag in h.get("flags") or ():
+        flags |= FLAG_BITS.get(flag, UNKNOWN_FLAG_BIT)
+    header = (
+        _int(h["end_ts"] - h["start_ts"], _I4, "header.end_ts"),
+        _int(interval, _I2, "header.sample_interval_s"),
+        KIND_CODES.get(h.get("kind") or "periodic", 0),
+        flags,
+        _opt_int(h.get("dropped_reports"), _I4, "header.dropped_reports"),
+        _opt_int(h.get("queue_depth"), _I4, "header.queue_depth"),
+    )
+    summary = Summary(
+        report, h["home_id"], h["gateway_id"], h["boot_id"], _int(h["seq"], _I4, "header.seq"),
+        _epoch(h["start_ts"], "header.start_ts"), _epoch(h["end_ts"], "header.end_ts"), header, _health(doc.get("health"), interval),
+    )
+    summary.hours.add(hour_of(h["end_ts"]))
+    if doc.get("stations"):
+        _stations(doc["stations"], interval, summary)
+    if doc.get("radios"):
+        _radios(doc["radios"], summary)
+    if doc.get("probes"):
+        _probes(doc["probes"], summary)
+    if doc.get("apps"):
+        _apps(doc["apps"], interval, summary)
+    if doc.get("events") or doc.get("errors"):
+        _events(doc.get("events") or {}, doc.get("errors") or {}, summary)
+    if doc.get("devices"):
+        _devices(doc["devices"], summary)
+    return summary
+
+
+# ------------------------------------------------------------------------------------------------ checks
+def _int(value: int, limit: int, where: str) -> int:
+    if -limit - 1 <= value <= limit:
+        return value
+    raise SchemaError([f"{where}: {value} is out of range"])
+
+
+def _epoch(value: int, where: str) -> int:
+    if 0 <= value < _MAX_EPOCH:
+        return value
+    raise SchemaError([f"{where}: {value} is not a Unix time the store can hold"])
+
+
+def _opt_int(value: int | None, limit: int, where: str) -> int | None:
+    return None if value is None else _int(value, limit, where)
+
+
+def _f4(value: float | None, where: str) -> float | None:
+    if value is None:
+        return None
+    if math.isfinite(value) and -_F4 < value < _F4:
+        return float(value)
+    raise SchemaError([f"{where}: {value} is out of range"])
+
+
+def _col(columns: dict[str, list[Any]], name: str, n: int) -> list[Any]:
+    column = columns.get(name)
+    return column if column is not None else [None] * n
+
+
+def _mean(total: float, count: int) -> float | None:
+    return total / count if count else None
+
+
+# ------------------------------------------------------------------------------------------------ health
+def _health(columns: dict[str, list[Any]] | None, interval: int) -> tuple[Any, ...]:
+    if not columns:
+        return _NO_HEALTH
+    ts = columns["ts"]
+    n = len(ts)
+    if n == 0:
+        return _NO_HEALTH
+    order = sorted(range(n), key=ts.__getitem__)
+    uptime = _col(columns, "uptime_s", n)
+    reboots = 0
+    last_uptime = None
+    previous = None
+    for i in order:
+        value = uptime[i]
+        if value is None:
+            continue
+        if previous is not None and value < previous:
+            reboots += 1
+        previous = last_uptime = value
+    cpu = [v for v in _col(columns, "cpu_pct", n) if v is not None]
+    mem = [v for v in _col(columns, "mem_used_pct", n) if v is not None]
+    load = [v for v in _col(columns, "load1", n) if v is not None]
+    wan_up = _col(columns, "wan_up", n)
+    return (
+        n,
+        _opt_int(last_uptime, _I4, "health.uptime_s"),
+        min(reboots, _I2),
+        _f4(max(load), "health.load1") if load else None,
+        _f4(sum(cpu) / len(cpu), "health.cpu_pct") if cpu else None,
+        _f4(max(cpu), "health.cpu_pct") if cpu else None,
+        _f4(sum(mem) / len(mem), "health.mem_used_pct") if mem else None,
+        _int(sum(interval for up in wan_up if up is False), _I4, "health.wan_up") if any(
+            up is not None for up in wan_up) else None,
+        _opt_int(_sum(_col(columns, "wan_flaps", n)), _I2, "health.wan_flaps"),
+        _opt_int(_sum(_col(columns, "wan_rx_bytes", n)), _I8, "health.wan_rx_bytes"),
+        _opt_int(_sum(_col(columns, "wan_tx_bytes", n)), _I8, "health.wan_tx_bytes"),
+        _opt_int(_max(_col(columns, "conntrack_entries", n)), _I4, "health.conntrack_entries"),
+        _opt_int(_sum(_col(columns, "agent_cpu_ms", n)), _I4, "health.agent_cpu_ms"),
+        _opt_int(_max(_col(columns, "agent_rss_kb", n)), _I4, "health.agent_rss_kb"),
+    )
+
+
+def _sum(column: list[Any]) -> Any:
+    values = [v for v in column if v is not None]
+    return sum(values) if values else None
+
+
+def _max(column: list[Any]) -> Any:
+    values = [v for v in column if v is not None]
+    return max(values) if values else None
+
+
+# ------------------------------------------------------------------------------------------------ stations
+def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
+    macs = columns["mac"]
+    n = len(macs)
+    band = _col(columns, "band", n)
+    signal = _col(columns, "signal_dbm", n)
+    signal_avg = _col(columns, "signal_avg_dbm", n)
+    tx_rate = _col(columns, "tx_rate_mbps", n)
+    rx_rate = _col(columns, "rx_rate_mbps", n)
+    tx_bytes = _col(columns, "tx_bytes", n)
+    rx_bytes = _col(columns, "rx_bytes", n)
+    tx_packets = _col(columns, "tx_packets", n)
+    tx_retries = _col(columns, "tx_retries", n)
+    # per station: band, sig_sum, sig_n, sig_min, txr_sum, txr_n, rxr_sum, rxr_n, weak_n, txb, rxb, txp, retries
+    acc: dict[str, list[Any]] = {}
+    for i in range(n):
+        a = acc.get(macs[i])
+        if a is None:
+            a = acc[macs[i]] = [None, 0, 0, None, 0.0, 0, 0.0, 0, 0, None, None, None, None]
+        if band[i] is not None:
+            a[0] = band[i]
+        s = signal_avg[i] if signal_avg[i] is not None else signal[i]
+        if s is not None:
+            a[1] += s
+            a[2] += 1
+            if s < WEAK_SIGNAL_DBM:
+                a[8] += 1
+        s = signal[i]
+        if s is not None and (a[3] is None or s < a[3]):
+            a[3] = s
+        if tx_rate[i] is not None:
+            a[4] += tx_rate[i]
+            a[5] += 1
+        if rx_rate[i] is not None:
+            a[6] += rx_rate[i]
+            a[7] += 1
+        for slot, column in ((9, tx_bytes), (10, rx_bytes), (11, tx_packets), (12, tx_retries)):
+            v = column[i]
+            if v is not None:
+                a[slot] = v if a[slot] is None else a[slot] + v
+    for mac, a in acc.items():
+        summary.station_macs.append(mac)
+        summary.station_q.append([
+            BAND_DGHZ.get(a[0]),
+            _int(round(a[1] / a[2]), _I2, "stations.signal_dbm") if a[2] else None,
+            _opt_int(a[3], _I2, "stations.signal_dbm"),
+            _int(round(a[4] / a[5]), _I2, "stations.tx_rate_mbps") if a[5] else None,
+            _int(round(a[6] / a[7]), _I2, "stations.rx_rate_mbps") if a[7] else None,
+            _int(a[8] * interval, _I2, "stations.signal_dbm") if a[2] else None,
+        ])
+        summary.station_c.append([_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
+                                  _f4(a[11], "stations.tx_packets"), _f4(a[12], "stations.tx_retries")])
+
+
+# ------------------------------------------------------------------------------------------------ radios
+def _radios(columns: dict[str, list[Any]], summary: Summary) -> None:
+    names = columns["radio"]
+    n = len(names)
+    order = sorted(range(n), key=columns["ts"].__getitem__)
+    band = _col(columns, "band", n)
+    channel = _col(columns, "channel", n)
+    width = _col(columns, "width_mhz", n)
+    means = [_col(columns, name, n) for name in ("noise_dbm", "busy_pct", "tx_pct", "rx_pct")]
+    stations = _col(columns, "stations", n)
+    acc: dict[str, list[Any]] = {}
+    for i in order:
+        a = acc.get(names[i])
+        if a is None:
+            a = acc[names[i]] = [None, None, None, 0.0, 0, 0.0, 0, 0.0, 0, 0.0, 0, None]
+        if band[i] is not None:
+            a[0] = band[i]
+        if channel[i] is not None:
+            a[1] = channel[i]
+        if width[i] is not None:
+            a[2] = width[i]
+        for k, column in enumerate(means):
+            v = column[i]
+            if v is not None:
+                a[3 + 2 * k] += v
+                a[4 + 2 * k] += 1
+        if stations[i] is not None and (a[11] is None or stations[i] > a[11]):
+            a[11] = stations[i]
+    for a in acc.values():
+        band_ghz = {"2.4": 2.4, "5": 5.0, "6": 6.0}.get(a[0])
+        summary.radios.append([
+            band_ghz, _f4(a[1], "radios.channel"), _f4(a[2], "radios.width_mhz"),
+            *(_f4(_mean(a[3 + 2 * k], a[4 + 2 * k]), "radios") for k in range(4)),
+            _f4(a[11], "radios.stations"),
+        ])
+
+
+# ------------------------------------------------------------------------------------------------ probes
+def _probes(columns: dict[str, list[Any]], summary: Summary) -> None:
+    targets = columns["target"]
+    kinds = columns["kind"]
+    n = len(targets)
+    sent = _col(columns, "sent", n)
+    lost = _col(columns, "lost", n)
+    rtt = _col(columns, "rtt_ms", n)
+    rtt_max = _col(columns, "rtt_max_ms", n)
+    jitter = _col(columns, "jitter_ms", n)
+    # per (target, kind): sent, lost, rtt_weighted_sum, rtt_weight, rtt_max, jitter_sum, jitter_n
+    acc: dict[tuple[str, str], list[Any]] = {}
+    for i in range(n):
+        key = (targets[i], kinds[i])
+        a = acc.get(key)
+        if a is None:
+            a = acc[key] = [None, None, 0.0, 0, None, 0.0, 0]
+        if sent[i] is not None:
+            a[0] = sent[i] if a[0] is None else a[0] + sent[i]
+        if lost[i] is not None:
+            a[1] = lost[i] if a[1] is None else a[1] + lost[i]
+        if rtt[i] is not None:
+            weight = max((sent[i] or 1) - (lost[i] or 0), 1)
+            a[2] += rtt[i] * weight
+            a[3] += weight
+        top = rtt_max[i] if rtt_max[i] is not None else rtt[i]
+        if top is not None and (a[4] is None or top > a[4]):
+            a[4] = top
+        if jitter[i] is not None:
+            a[5] += jitter[i]
+            a[6] += 1
+    for (target, kind), a in acc.items():
+        summary.probe_targets.append(target)
+        summary.probes.append([
+            float(PROBE_KIND_CODES.get(kind, 0)) or None, _f4(a[0], "probes.sent"), _f4(a[1], "probes.lost"),
+            _f4(_mean(a[2], a[3]), "probes.rtt_ms"), _f4(a[4], "probes.rtt_max_ms"),
+            _f4(_mean(a[5], a[6]), "probes.jitter_ms"),
+        ])
+
+
+# ------------------------------------------------------------------------------------------------ apps
+def _apps(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
+    ts = columns["ts"]
+    macs = columns["mac"]
+    apps = columns["app"]
+    n = len(ts)
+    cols = [_col(columns, name, n) for name in ("bytes_up", "bytes_down", "flows", "new_flows", "dests")]
+    up, down, flows, new_flows, dests = cols
+    acc: dict[tuple[str, str, int], list[int]] = {}
+    for i in range(n):
+        key = (macs[i], apps[i], _epoch(ts[i], "apps.ts") // HOUR * HOUR)
+        a = acc.get(key)
+        if a is None:
+            a = acc[key] = [0, 0, 0, 0, 0, 0]
+        u, d = up[i] or 0, down[i] or 0
+        a[0] += u
+        a[1] += d
+        a[2] += flows[i] or 0
+        a[3] += new_flows[i] or 0
+        if (dests[i] or 0) > a[4]:
+            a[4] = dests[i]
+        if u or d or flows[i]:
+            a[5] += interval
+    for (mac, app, hour), a in acc.items():
+        summary.hours.add(hour)
+        summary.apps.append((
+            mac, app, hour, _int(a[0], _I8, "apps.bytes_up"), _int(a[1], _I8, "apps.bytes_down"),
+            _int(a[2], _I4, "apps.flows"), _int(a[3], _I4, "apps.new_flows"), _int(a[4], _I4, "apps.dests"),
+            _int(a[5], _I4, "apps.ts"),
+        ))
+
+
+# ------------------------------------------------------------------------------------------------ events
+def _events(events: dict[str, list[Any]], errors: dict[str, list[Any]], summary: Summary) -> None:
+    n = len(events.get("ts") or ())
+    if n:
+        macs = _col(events, "mac", n)
+        details = _col(events, "detail", n)
+        for ts, mac, kind, detail in zip(events["ts"], macs, events["kind"], details, strict=True):
+            summary.events.append((_epoch(ts, "events.ts"), mac or None, kind, detail))
+    n = len(errors.get("ts") or ())
+    if n:
+        counts = _col(errors, "count", n)
+        for ts, collector, error, count in zip(errors["ts"], errors["collector"], errors["error"], counts,
+                                               strict=True):
+            detail = f"{collector}: {error}" + (f" (x{count})" if count and count > 1 else "")
+            summary.events.append((_epoch(ts, "errors.ts"), None, "collector_error", detail))
+
+
+# ------------------------------------------------------------------------------------------------ devices
+def _devices(columns: dict[str, list[Any]], summary: Summary) -> None:
+    macs = columns["mac"]
+    n = len(macs)
+    cols = [_col(columns, name, n) for name in ("hostname", "vendor", "device_class", "class_confidence",
+                                                "connection", "ips", "first_seen", "last_seen")]
+    first_seen, last_seen = cols[6], cols[7]
+    for i in range(n):
+        if macs[i]:
+            for column in (first_seen, last_seen):
+                if column[i] is not None:
+                    _epoch(column[i], "devices.first_seen/last_seen")
+            summary.devices.append((macs[i], *(c[i] for c in cols)))

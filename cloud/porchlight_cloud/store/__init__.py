@@ -1,0 +1,1 @@
+"""The TimescaleDB store: numbered migrations and one module per table group."""

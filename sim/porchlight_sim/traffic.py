@@ -1,0 +1,200 @@
+"""Who is home, which devices are on, and what each device sends and receives in one sample interval.
+
+``DeviceState`` is the mutable side of a ``fleet.Device``: whether it is connected, since when, and which
+of its activities are in a spell. ``app_usage`` turns the active spells and the standby trickle into
+per-application byte counts; ``app_records`` turns those into the wire's ``apps`` records with packets,
+flows, new flows and distinct destinations.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from .apps import APPS
+from .fleet import Device
+from .randomness import NORMAL, NORMAL_BITS
+from .rhythms import PROFILES, STANDBY, Activity, propensity, session_step
+
+KBPS_TO_BYTES_PER_S = 125.0
+#: Log-normal noise (sigma 0.3) on a spell's rate, as a table.
+_RATE_NOISE = tuple(math.exp(0.3 * z) for z in NORMAL)
+
+
+@dataclass(slots=True)
+class DeviceState:
+    """A device's changing state during the run."""
+
+    device: Device
+    activities: tuple[Activity, ...]
+    spells: list[bool]
+    connected: bool = False
+    connected_since: int = 0
+    band: str = ""
+    distance_m: float = 0.0
+    walls: int = 0
+    first_seen: int | None = None
+    last_seen: int | None = None
+    #: Link cache: (band, distance, walls) -> (mean signal dBm, fading sigma, standard, width, streams).
+    signal_cache: dict[tuple[str, float, int], tuple[float, float, str, int, int]] = field(default_factory=dict)
+    #: Set when the device has left for good (streaming box dead, household churned).
+    gone: bool = False
+    #: Fraction of the silent-churn fade after which this device leaves (None: it stays).
+    churn_leave_at: float | None = None
+
+    @classmethod
+    def of(cls, device: Device, office_app: str) -> DeviceState:
+        """Fresh state for a device; the office video app follows the household's choice."""
+        acts = tuple(
+            Activity(office_app, a.curve, a.weight, a.down_kbps, a.up_kbps, a.session_s, a.needs, a.wfh_only)
+            if a.wfh_only else a
+            for a in PROFILES[device.device_class]
+        )
+        return cls(device, acts, [False] * len(acts), band=device.band, distance_m=device.distance_m,
+                   walls=device.walls)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """What the household is doing at one sample time (computed once per sample, shared by devices)."""
+
+    ts: int
+    dt: float
+    #: Per person: (home, awake).
+    people: tuple[tuple[bool, bool], ...]
+    wfh_kinds: tuple[bool, ...]
+    anyone_awake_home: bool
+    usage: float
+
+
+def wants_connection(state: DeviceState, moment: Moment) -> bool:
+    """Whether the device would be on the network now (before faults): mobiles follow their owner."""
+    device = state.device
+    if state.gone:
+        return False
+    if device.joined_ts is not None and moment.ts < device.joined_ts:
+        return False
+    cls = device.device_class
+    owner = device.owner
+    if cls in ("phone", "laptop", "tablet") and owner is not None:
+        home, awake = moment.people[owner]
+        if cls == "phone":
+            return home
+        return home and awake
+    if cls in ("laptop", "tablet", "desktop"):
+        return moment.anyone_awake_home
+    return True
+
+
+def _allowed(activity: Activity, device: Device, moment: Moment) -> bool:
+    needs = activity.needs
+    if needs == "none":
+        return True
+    owner = device.owner
+    if activity.wfh_only:
+        if owner is not None:
+            home, awake = moment.people[owner]
+            return home and awake and moment.wfh_kinds[owner]
+        return any(h and a and w for (h, a), w in zip(moment.people, moment.wfh_kinds, strict=True))
+    if needs == "owner" and owner is not None:
+        home, awake = moment.people[owner]
+        return home and awake
+    return moment.anyone_awake_home
+
+
+def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: float,
+              silenced: frozenset[str]) -> dict[str, list[float]]:
+    """Bytes per application this sample: ``{app: [down, up, activity]}`` where activity is the number of
+    active minutes (spells) behind it (0 for standby trickle only).
+
+    ``scale`` multiplies the chance of every human spell (usage fading, days out); ``silenced`` lists apps
+    the device cannot use now (a broken streaming box).
+    """
+    device = state.device
+    dt = moment.dt
+    ts = moment.ts
+    usage: dict[str, list[float]] = {}
+    spells = state.spells
+    for i, act in enumerate(state.activities):
+        if act.app in silenced:
+            spells[i] = False
+            continue
+        if _allowed(act, device, moment):
+            p = propensity(act.curve, ts) * act.weight
+            if act.needs != "none":
+                p *= moment.usage * scale
+            p = min(p, 0.97)
+        else:
+            p = 0.0
+        was = spells[i]
+        on = session_step(was, p, dt, act.session_s, rng)
+        spells[i] = on
+        if not on:
+            continue
+        share = dt if was else dt * (0.3 + 0.7 * rng.random())
+        noise = _RATE_NOISE[rng.getrandbits(NORMAL_BITS)]
+        entry = usage.get(act.app)
+        down = act.down_kbps * KBPS_TO_BYTES_PER_S * share * noise
+        up = act.up_kbps * KBPS_TO_BYTES_PER_S * share * noise
+        if entry is None:
+            usage[act.app] = [down, up, share / 60.0]
+        else:
+            entry[0] += down
+            entry[1] += up
+            entry[2] += share / 60.0
+    for app, down_kbps, up_kbps in STANDBY[device.device_class]:
+        noise = 0.4 + 1.2 * rng.random()
+        entry = usage.get(app)
+        down = down_kbps * KBPS_TO_BYTES_PER_S * dt * noise
+        up = up_kbps * KBPS_TO_BYTES_PER_S * dt * noise
+        if entry is None:
+            usage[app] = [down, up, 0.0]
+        else:
+            entry[0] += down
+            entry[1] += up
+    return usage
+
+
+def app_records(ts: int, mac: str, usage: dict[str, list[float]], dt: float,
+                rng: random.Random) -> list[dict[str, Any]]:
+    """The wire ``apps`` records of one device for one sample."""
+    minutes = dt / 60.0
+    records = []
+    for app, (down, up, active_min) in usage.items():
+        shape = APPS[app]
+        bytes_down = int(down)
+        bytes_up = int(up)
+        if bytes_down + bytes_up == 0:
+            continue
+        if active_min > 0:
+            flows = max(1, round(shape.flows * (0.6 + 0.8 * rng.random()) + shape.new_flows * active_min * 0.5))
+            new_flows = min(flows, round(shape.new_flows * active_min * (0.5 + rng.random())))
+            dests = max(1, min(flows, round(shape.dests * (0.7 + 0.6 * rng.random())
+                                             * (1.0 + math.log1p(active_min) / 3.0))))
+        else:
+            flows = 1 + int(rng.random() < 0.3 * minutes)
+            new_flows = int(rng.random() < 0.25 * minutes)
+            dests = 1
+        records.append({
+            "ts": ts, "mac": mac, "app": app, "bytes_up": bytes_up, "bytes_down": bytes_down,
+            "packets_up": max(1, bytes_up // shape.pkt_up_bytes) if bytes_up else 0,
+            "packets_down": max(1, bytes_down // shape.pkt_down_bytes) if bytes_down else 0,
+            "flows": flows, "new_flows": new_flows, "dests": dests,
+        })
+    return records
+
+
+def spam_record(ts: int, mac: str, dt: float, params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The ``apps`` record of a spambot's SMTP burst in one sample: many short flows to many new hosts."""
+    minutes = dt / 60.0
+    flows = max(1, round(float(params["flows_per_min"]) * minutes * (0.7 + 0.6 * rng.random())))
+    dests = max(1, min(flows, round(float(params["dests_per_min"]) * minutes ** 0.85 * (0.7 + 0.6 * rng.random()))))
+    bytes_up = int(flows * float(params["bytes_per_flow"]) * (0.8 + 0.4 * rng.random()))
+    bytes_down = int(flows * 650 * (0.8 + 0.4 * rng.random()))
+    return {
+        "ts": ts, "mac": mac, "app": "smtp", "bytes_up": bytes_up, "bytes_down": bytes_down,
+        "packets_up": bytes_up // 900 + flows * 4, "packets_down": bytes_down // 120 + flows * 4,
+        "flows": flows, "new_flows": max(1, round(flows * (0.85 + 0.15 * rng.random()))), "dests": dests,
+    }

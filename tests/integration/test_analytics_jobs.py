@@ -1,0 +1,175 @@
+"""The analytics jobs on a real migrated TimescaleDB: rollup rows in, stored findings and incidents out."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+from porchlight_cloud.analytics import activity_job, cohort_job, findings_store, incident_job, qoe_job, schedule
+from porchlight_cloud.analytics import struggling_job
+
+pytestmark = pytest.mark.integration
+
+DAY = date(2026, 3, 9)  # a Monday
+T0 = datetime(2026, 3, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(db_url, autocommit=True) as c:
+        yield c
+
+
+def add_home(conn: psycopg.Connection, home_id: str, node: str = "north-a1-n1", model: str = "E8450",
+             firmware: str = "23.05.5", tenure: date = date(2020, 1, 1)) -> int:
+    region, area = node.split("-")[0], "-".join(node.split("-")[:2])
+    row = conn.execute("INSERT INTO homes (home_id, region, area, node, plan, tenure_start) VALUES"
+                       " (%s, %s, %s, %s, 'family-500', %s) RETURNING home_key",
+                       (home_id, region, area, node, tenure)).fetchone()
+    assert row is not None
+    conn.execute("INSERT INTO gateways (gateway_id, home_key, model, firmware, last_seen) VALUES (%s, %s, %s, %s, %s)",
+                 (f"gw-{home_id}", row[0], model, firmware, T0))
+    return int(row[0])
+
+
+def add_device(conn: psycopg.Connection, home_key: int, mac: str, cls: str, hostname: str | None = None) -> int:
+    row = conn.execute("INSERT INTO devices (home_key, mac, hostname, device_class, first_seen) VALUES"
+                       " (%s, %s, %s, %s, %s) RETURNING device_key",
+                       (home_key, mac, hostname, cls, T0 - timedelta(days=60))).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def label(conn: psycopg.Connection, name: str) -> int:
+    row = conn.execute("INSERT INTO labels (name) VALUES (%s) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+                       " RETURNING label_id", (name,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def hourly(conn: psycopg.Connection, home_key: int, bucket: datetime, *, rtt: float = 12.0, loss: float = 0.0,
+           reboots: int = 0, cpu: float = 20.0, busy: float = 20.0, wan_bytes: int = 400_000_000) -> None:
+    conn.execute(
+        "INSERT INTO home_hourly (home_key, bucket, reports, wifi_bytes, busy_pct, first_hop_rtt_ms, first_hop_loss_pct,"
+        " internet_rtt_ms, internet_jitter_ms, internet_loss_pct, cpu_pct, mem_used_pct, reboots, wan_flaps,"
+        " wan_rx_bytes, wan_tx_bytes) VALUES (%s, %s, 12, %s, %s, 2, 0, %s, 2, %s, %s, 40, %s, 0, %s, %s)",
+        (home_key, bucket, wan_bytes, busy, rtt, loss, cpu, reboots, wan_bytes * 9 // 10, wan_bytes // 10))
+
+
+def test_a_rebooting_gateway_is_on_the_daily_struggling_list_and_healthy_homes_are_not(conn) -> None:
+    homes = [add_home(conn, f"h{i:03d}") for i in range(6)]
+    for h in homes:
+        for hour in range(24):
+            bucket = T0 + timedelta(hours=hour)
+            looping = h == homes[0] and 8 <= hour < 14
+            hourly(conn, h, bucket, reboots=3 if looping else 0)
+    out = schedule.run_daily(conn, DAY)
+    assert out["qoe_rows"] == 6 * 24
+    assert out["struggling"] == 1
+    [row] = findings_store.list_findings(conn, "struggling_daily", DAY)
+    assert row["home_id"] == "h000" and row["place"] == "gateway"
+    assert any("restarted 3 time(s)" in r["text"] for r in row["reasons"])
+    assert row["action"] and "gateway" in row["action"]
+
+
+def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int]
+                 ) -> None:
+    pr = [[1.0, 10.0, float(lost), rtt, rtt * 1.5, 2.0] for _ in targets]
+    conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, pr_target,"
+                 " pr) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s)",
+                 (ts, home_key, int(ts.timestamp()) // 300, targets, pr))
+
+
+def test_node_outage_becomes_one_incident_naming_the_node_and_closes_when_it_ends(conn) -> None:
+    targets = [label(conn, "first_hop"), label(conn, "1.1.1.1")]
+    keys = {}
+    for node in ("north-a1-n1", "north-a1-n2", "north-a2-n1"):
+        for i in range(6):
+            keys[f"{node}-{i}"] = add_home(conn, f"{node}-h{i}", node)
+    onset = T0 + timedelta(hours=20, minutes=2)
+    for hid, k in keys.items():
+        for hour in range(24):
+            hourly(conn, k, T0 + timedelta(hours=hour - 24))
+        t = T0 + timedelta(hours=19, minutes=5 + int(hid[-1]))
+        while t < T0 + timedelta(hours=21, minutes=30):
+            bad = hid.startswith("north-a1-n2") and onset <= t < onset + timedelta(minutes=40)
+            probe_report(conn, k, t, 60.0 if bad else 12.0, 4 if bad else 0, targets)
+            t += timedelta(minutes=5)
+    opened = None
+    for minute in range(0, 70):
+        now = onset + timedelta(minutes=minute)
+        for inc in incident_job.run_incidents(conn, now):
+            if inc.detected_at == now and opened is None:
+                opened = inc
+    assert opened is not None
+    assert (opened.level, opened.area) == ("node", "north-a1-n2")
+    assert opened.detected_at - onset <= timedelta(minutes=6)
+    [inc] = findings_store.incidents_between(conn, None, None)
+    assert inc.ended_at is not None and len(inc.homes) == 6
+
+
+def test_incident_homes_are_kept_off_the_struggling_list(conn) -> None:
+    homes = [add_home(conn, f"h{i:03d}") for i in range(4)]
+    for h in homes:
+        for hour in range(24):
+            bad = 10 <= hour < 16
+            hourly(conn, h, T0 + timedelta(hours=hour), rtt=300 if bad else 12, loss=8 if bad else 0)
+    qoe_job.score_window(conn, T0, T0 + timedelta(days=1))
+    assert len(struggling_job.judge_window(conn, T0, T0 + timedelta(days=1), recent=False)) == 4
+    conn.execute("INSERT INTO incidents (level, area, started_at, detected_at, last_seen_at, ended_at, homes_total,"
+                 " peak_degraded, why) VALUES ('node', 'north-a1-n1', %s, %s, %s, %s, 4, 4, 'loss') ",
+                 (T0 + timedelta(hours=10), T0 + timedelta(hours=10), T0 + timedelta(hours=16),
+                  T0 + timedelta(hours=16)))
+    conn.execute("INSERT INTO incident_homes SELECT 1, home_key, %s FROM homes", (T0,))
+    assert struggling_job.judge_window(conn, T0, T0 + timedelta(days=1), recent=False) == []
+
+
+def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(conn) -> None:
+    smtp, web = label(conn, "smtp"), label(conn, "web")
+    h = add_home(conn, "h-spam")
+    pc = add_device(conn, h, "aa:bb:cc:00:00:01", "desktop", "DESKTOP-7")
+    laptop = add_device(conn, h, "aa:bb:cc:00:00:02", "laptop")
+    for offset in (0, 1, 2, 3, 4, 5, 6, 7, 14):
+        day = T0 - timedelta(days=offset)
+        for dev in (pc, laptop):
+            conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 50000000, 100, 50, 10, 3600)",
+                         (h, day, dev, web))
+        for hour in range(24):
+            bucket = day + timedelta(hours=hour)
+            conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 50000, 2000000, 5, 3, 4, 300)",
+                         (h, bucket, pc, web))
+            if offset == 0 and hour >= 6:
+                conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 90000000, 100000, 18000, 18000, 250,"
+                             " 3600)", (h, bucket, pc, smtp))
+    assert activity_job.run_daily(conn, DAY) == 1
+    [row] = findings_store.list_findings(conn, "activity_change", DAY)
+    assert row["kind"] == "smtp_spam" and row["mac"] == "aa:bb:cc:00:00:01" and row["app"] == "smtp"
+    assert "DESKTOP-7" in row["reasons"][0]["text"] and "malware" in row["action"]
+
+
+def test_a_firmware_worse_on_stability_is_named_as_a_cohort(conn) -> None:
+    rng = random.Random(5)
+    for i in range(80):
+        bad = i % 8 == 0
+        k = add_home(conn, f"h{i:03d}", f"north-a{i % 3 + 1}-n1", "E8450", "24.10.0" if bad else "23.05.5")
+        for hour in range(24):
+            stab = rng.gauss(70 if bad else 97, 3)
+            conn.execute("INSERT INTO qoe_hourly (home_key, bucket, score, wifi, access, health, stability) VALUES"
+                         " (%s, %s, %s, %s, %s, 100, %s)",
+                         (k, T0 + timedelta(hours=hour), stab, rng.gauss(95, 2), rng.gauss(95, 2), stab))
+    found = cohort_job.run_daily(conn, DAY)
+    assert [(f.model, f.firmware, f.component) for f in found] == [("E8450", "24.10.0", "stability")]
+    [row] = findings_store.list_findings(conn, "cohort", DAY)
+    assert "10 homes" in row["reasons"][0]["text"]
+
+
+def test_run_scheduled_runs_each_job_when_due(conn) -> None:
+    add_home(conn, "h1")
+    now = T0 + timedelta(hours=9)
+    assert set(schedule.run_scheduled(conn, now)) == {"incidents", "recent", "daily"}
+    assert schedule.run_scheduled(conn, now + timedelta(seconds=30)) == []
+    assert schedule.run_scheduled(conn, now + timedelta(minutes=1)) == ["incidents"]
+    assert set(schedule.run_scheduled(conn, now + timedelta(minutes=5))) == {"incidents", "recent"}

@@ -1,0 +1,127 @@
+"""Building a report from collector records: schema-valid, rounded, sorted, with errors, events and flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pytest
+from porchlight_agent.collectors.health import HealthSample
+from porchlight_agent.report import HeaderIdentity, ReportBuilder, round_value, shape_section
+from porchlight_wire.validate import validate_report
+
+IDENTITY = HeaderIdentity("home-1", "gw-1", "Test Router", "OpenWrt 23.05.3", "0.1.0")
+T0 = 1_700_000_100
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    SECTION: ClassVar[str] = "stations"
+    ts: int
+    mac: str
+    radio: str
+    signal_dbm: int | None = None
+    tx_rate_mbps: float | None = None
+    link_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    SECTION: ClassVar[str] = "devices"
+    mac: str
+    hostname: str | None = None
+
+
+def build(builder: ReportBuilder, **kw: object) -> dict[str, object]:
+    args: dict[str, object] = {"boot_id": "b1", "seq": 7, "end_ts": T0 + 300}
+    args.update(kw)
+    return builder.build(IDENTITY, **args)  # type: ignore[arg-type]
+
+
+def test_a_report_of_health_samples_is_schema_valid_with_every_header_field() -> None:
+    builder = ReportBuilder(T0, 60)
+    for i in range(5):
+        builder.add("health", [HealthSample(ts=T0 + 60 * (i + 1), load1=0.25, cpu_pct=12.345)])
+    doc = validate_report(build(builder, dropped_reports=2, queue_depth=3))
+    header = doc["header"]
+    assert header["home_id"] == "home-1" and header["boot_id"] == "b1" and header["seq"] == 7
+    assert (header["start_ts"], header["end_ts"], header["sample_interval_s"]) == (T0, T0 + 300, 60)
+    assert (header["dropped_reports"], header["queue_depth"], header["kind"]) == (2, 3, "periodic")
+    assert doc["health"]["ts"] == [T0 + 60 * i for i in range(1, 6)]
+    assert doc["health"]["cpu_pct"] == [12.3] * 5
+    assert "uptime_s" not in doc["health"]  # all-null columns are left out
+
+
+def test_floats_are_rounded_to_their_units_precision_and_whole_values_become_ints() -> None:
+    assert round_value("busy_pct", 37.456) == 37.5
+    assert round_value("tx_rate_mbps", 866.66) == 866.7
+    assert round_value("tx_rate_mbps", 866.0) == 866
+    assert round_value("rtt_ms", 0.45678) == 0.457  # three significant digits
+    assert round_value("rtt_ms", 23.456) == 23.5
+    assert round_value("rtt_ms", 1234.5) == 1234
+    with pytest.raises(ValueError):
+        round_value("rtt_ms", float("nan"))
+
+
+def test_records_are_sorted_by_entity_then_time_so_columns_form_runs() -> None:
+    rows = [{"ts": 2, "mac": "b", "radio": "wlan0"}, {"ts": 1, "mac": "b", "radio": "wlan0"},
+            {"ts": 1, "mac": "a", "radio": "wlan0"}, {"ts": 2, "mac": "a", "radio": "wlan0", "link_id": None}]
+    shaped = shape_section("stations", rows)
+    assert [(r["mac"], r["ts"]) for r in shaped] == [("a", 1), ("a", 2), ("b", 1), ("b", 2)]
+
+
+def test_device_inventory_keeps_only_the_last_snapshot_of_the_interval() -> None:
+    builder = ReportBuilder(T0, 60)
+    builder.add("inventory", [Device("aa:00:00:00:00:01"), Device("aa:00:00:00:00:02")])
+    builder.add("inventory", [Device("aa:00:00:00:00:02", "phone")])
+    doc = validate_report(build(builder))
+    assert doc["devices"] == {"mac": ["aa:00:00:00:00:02"], "hostname": ["phone"]}
+
+
+def test_a_repeated_collector_error_is_one_record_with_a_count() -> None:
+    builder = ReportBuilder(T0, 60)
+    for i in range(3):
+        builder.add_error("wifi", "CommandNotFound: iw: not installed", T0 + 60 * i)
+    builder.add_error("probes", "TimeoutError", T0)
+    doc = validate_report(build(builder))
+    assert doc["errors"]["collector"] == ["probes", "wifi"]
+    assert doc["errors"]["count"] == [1, 3]
+    assert doc["errors"]["ts"] == [T0, T0 + 120]
+
+
+def test_events_and_flags_reach_the_report() -> None:
+    builder = ReportBuilder(T0, 60)
+    builder.add_event(T0 + 5, "queue_drop", detail="count=3 reason=full")
+    builder.add_flags(["flow_offload", "not_a_schema_flag"])
+    doc = validate_report(build(builder))
+    assert doc["events"]["kind"] == ["queue_drop"]
+    assert doc["header"]["flags"] == ["flow_offload"]
+
+
+def test_a_report_before_the_clock_is_set_is_flagged_clock_unsynced() -> None:
+    builder = ReportBuilder(300, 60)
+    doc = validate_report(build(builder, end_ts=600))
+    assert "clock_unsynced" in doc["header"]["flags"]
+
+
+def test_a_diagnosis_report_names_its_command() -> None:
+    builder = ReportBuilder(T0, 60)
+    builder.add("wifi", [Station(T0, "aa:bb:cc:dd:ee:ff", "phy0-ap0", -61, 433.3)])
+    doc = validate_report(build(builder, kind="diagnosis", command_id="c-42"))
+    assert (doc["header"]["kind"], doc["header"]["command_id"]) == ("diagnosis", "c-42")
+    assert doc["stations"]["tx_rate_mbps"] == [433.3]
+
+
+def test_a_record_without_a_known_section_is_refused() -> None:
+    @dataclass(frozen=True)
+    class Stray:
+        SECTION: ClassVar[str] = "nope"
+        ts: int
+
+    with pytest.raises(ValueError, match="no known section"):
+        ReportBuilder(T0, 60).add("x", [Stray(1)])
+
+
+def test_build_needs_an_end_time() -> None:
+    with pytest.raises(ValueError, match="end_ts"):
+        ReportBuilder(T0, 60).build(IDENTITY, boot_id="b", seq=0)

@@ -1,0 +1,121 @@
+"""The daily activity-change list: device-specific, persistent and large changes only."""
+
+from datetime import UTC, datetime, timedelta
+
+from porchlight_cloud.analytics.activity_change import (
+    AppHours,
+    DeviceActivity,
+    HomeActivity,
+    HourActivity,
+    daily_list,
+    fleet_fade_ratio,
+    judge_home,
+)
+from porchlight_cloud.analytics.baselines import Baseline
+from porchlight_cloud.analytics.segments import Segment
+
+DAY = datetime(2026, 3, 2, tzinfo=UTC)
+STREAMER = Segment("h", frozenset({"streamer"}), "established")
+WORKER = Segment("h", frozenset({"work_from_home"}), "established")
+EVENING = range(18, 23)
+
+
+def hours(observed: dict[int, float], normal: dict[int, float], spread: float = 0.2) -> tuple[HourActivity, ...]:
+    """24 hours of bytes (down) against a normal of the same hours of the week (own history)."""
+    out = []
+    for h in range(24):
+        base = normal.get(h, 0.0)
+        out.append(HourActivity(DAY + timedelta(hours=h), bytes_down=observed.get(h, 0.0),
+                                base_bytes=Baseline(base, base * spread, 4)))
+    return tuple(out)
+
+
+def tv(streams: bool) -> DeviceActivity:
+    evening = {h: 1.5e9 for h in EVENING}
+    return DeviceActivity("aa:tv", "tv 'living-room'", "tv",
+                          (AppHours("netflix", hours(evening if streams else {}, evening)),), own_history=4)
+
+
+def laptop(active: bool) -> DeviceActivity:
+    day = {h: 3e8 for h in range(9, 17)}
+    return DeviceActivity("aa:lt", "laptop 'work'", "laptop",
+                          (AppHours("web", hours(day if active else {}, day)),), own_history=4)
+
+
+def spambot_pc(sending: bool) -> DeviceActivity:
+    smtp = []
+    for h in range(24):
+        flows = 120.0 if sending and h >= 4 else 0.0
+        smtp.append(HourActivity(DAY + timedelta(hours=h), bytes_up=flows * 60_000, new_flows=flows, dests=flows * 0.8,
+                                 base_bytes_up=Baseline(0, 0, 4), base_new_flows=Baseline(0, 0, 4),
+                                 base_dests=Baseline(0, 0, 4)))
+    return DeviceActivity("aa:pc", "desktop 'DESKTOP-7'", "desktop", (AppHours("smtp", tuple(smtp)),), own_history=4)
+
+
+def test_spambot_pc_is_listed_with_smtp_reason_and_device() -> None:
+    changes = judge_home(HomeActivity("h", (spambot_pc(True), laptop(True)), WORKER))
+    assert [c.kind for c in changes] == ["smtp_spam"]
+    c = changes[0]
+    assert c.mac == "aa:pc" and c.app == "smtp"
+    assert "DESKTOP-7" in c.reasons[0].text and "SMTP" in c.reasons[0].text
+    assert c.unusual_hours == 20 and c.z >= 6
+    assert "malware" in c.action
+
+
+def test_a_few_mails_are_not_a_spambot() -> None:
+    pc = spambot_pc(False)
+    assert judge_home(HomeActivity("h", (pc,), WORKER)) == []
+
+
+def test_streaming_tv_gone_silent_is_listed_when_the_rest_of_the_home_is_as_usual() -> None:
+    changes = judge_home(HomeActivity("h", (tv(False), laptop(True)), STREAMER))
+    assert [c.kind for c in changes] == ["streaming_device_silent"]
+    assert changes[0].mac == "aa:tv" and changes[0].z < -5
+    assert "rest of the household" in changes[0].reasons[0].text
+
+
+def test_holiday_week_with_all_devices_quiet_is_not_listed() -> None:
+    assert judge_home(HomeActivity("h", (tv(False), laptop(False)), STREAMER)) == []
+
+
+def test_home_that_never_streams_gets_no_streaming_warning() -> None:
+    assert judge_home(HomeActivity("h", (tv(False), laptop(True)), WORKER)) == []
+
+
+def test_a_device_with_too_little_history_is_not_judged_silent() -> None:
+    young = DeviceActivity("aa:tv", "tv", "tv", tv(False).apps, own_history=1)
+    assert judge_home(HomeActivity("h", (young, laptop(True)), STREAMER)) == []
+
+
+def test_a_phone_that_leaves_the_house_is_not_a_dead_streaming_device() -> None:
+    phone = DeviceActivity("aa:ph", "phone", "phone", tv(False).apps, own_history=4)
+    assert judge_home(HomeActivity("h", (phone, laptop(True)), STREAMER)) == []
+
+
+def test_a_new_device_spreading_to_many_destinations_is_listed_against_peers() -> None:
+    spread = tuple(HourActivity(DAY + timedelta(hours=h), dests=2000.0 if h > 6 else 10.0,
+                                base_dests=Baseline(15, 10, 40, "peers")) for h in range(24))
+    cam = DeviceActivity("aa:cam", "camera", "camera", (), own_history=0, dests_hours=spread)
+    changes = judge_home(HomeActivity("h", (cam,), WORKER))
+    assert [c.kind for c in changes] == ["destination_spread"]
+    assert changes[0].unusual_hours == 17
+
+
+def daily(normal: float, last14: list[float]) -> tuple[float, ...]:
+    return tuple([normal] * 14 + last14)
+
+
+def test_a_fading_household_is_listed_but_a_week_away_is_not() -> None:
+    fading = daily(4e9, [3.5e9, 3e9, 2.8e9, 2.5e9, 2.2e9, 2e9, 1.8e9, 1.4e9, 1.2e9, 1e9, 9e8, 8e8, 6e8, 5e8])
+    away = daily(4e9, [*[4e9] * 7, *[5e7] * 7])
+    one_day_off = daily(4e9, [*[4e9] * 13, 5e7])
+    fleet = fleet_fade_ratio([daily(4e9, [4e9] * 14)] * 50 + [fading, away])
+    assert [c.kind for c in judge_home(HomeActivity("f", (), STREAMER, fading, fleet))] == ["usage_fading"]
+    assert judge_home(HomeActivity("a", (), STREAMER, away, fleet)) == []
+    assert judge_home(HomeActivity("d", (), STREAMER, one_day_off, fleet)) == []
+
+
+def test_a_holiday_that_quiets_the_whole_fleet_does_not_flood_the_list() -> None:
+    holiday = [daily(4e9, [*[4e9 * (1 - 0.1 * i) for i in range(7)], *[1.2e9] * 7]) for _ in range(100)]
+    fleet = fleet_fade_ratio(holiday)
+    assert daily_list(HomeActivity(f"h{i}", (), STREAMER, d, fleet) for i, d in enumerate(holiday)) == []

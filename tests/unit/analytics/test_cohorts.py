@@ -1,0 +1,54 @@
+"""Cohorts: a (model, firmware) worse than its model on other firmware, after allowing for region and time."""
+
+import random
+
+from porchlight_cloud.analytics.cohorts import HomeCohortValues, analyse, residualize
+from porchlight_cloud.analytics.significance import compare, mann_whitney_lower, t_sf, welch_lower
+
+
+def test_t_distribution_tail_matches_tables() -> None:
+    assert abs(t_sf(2.228, 10) - 0.025) < 1e-3
+    assert abs(t_sf(0.0, 5) - 0.5) < 1e-12
+    assert abs(t_sf(-1.812, 10) - 0.95) < 1e-3
+
+
+def test_welch_and_mann_whitney_see_a_clear_shift_and_not_noise() -> None:
+    rng = random.Random(1)
+    a = [rng.gauss(-10, 5) for _ in range(40)]
+    b = [rng.gauss(0, 5) for _ in range(400)]
+    assert welch_lower(a, b) < 1e-10 and mann_whitney_lower(a, b) < 1e-10
+    same = [rng.gauss(0, 5) for _ in range(40)]
+    assert welch_lower(same, b) > 0.01 and mann_whitney_lower(same, b) > 0.01
+    assert compare(a, b).hedges_g < -1.5
+
+
+def test_residuals_remove_region_and_hour_effects() -> None:
+    rows = [("h1", "north", 20, "access", 50.0), ("h2", "north", 20, "access", 60.0),
+            ("h3", "south", 20, "access", 90.0), ("h4", "south", 20, "access", 100.0)]
+    res = residualize(rows)
+    assert res["h1"]["access"] == -5.0 and res["h3"]["access"] == -5.0
+
+
+def fleet(rng: random.Random, bad_shift: float, confound: bool = False) -> list[HomeCohortValues]:
+    homes = []
+    for i in range(600):
+        model = "E8450" if i % 2 else "MT6000"
+        firmware = "24.10.0" if i % 10 == 1 else "23.05.5"
+        shift = bad_shift if (model, firmware) == ("E8450", "24.10.0") else 0.0
+        homes.append(HomeCohortValues(f"h{i}", model, firmware, {"stability": rng.gauss(shift, 4),
+                                                                  "access": rng.gauss(0, 4)}))
+    return homes
+
+
+def test_a_firmware_that_drops_clients_is_named_with_effect_size_confidence_and_homes() -> None:
+    found = analyse(fleet(random.Random(2), bad_shift=-15), ("stability", "access"))
+    assert [(f.model, f.firmware, f.component) for f in found] == [("E8450", "24.10.0", "stability")]
+    f = found[0]
+    assert f.reference == "same_model_other_firmware" and f.homes == 60
+    assert f.effect_points < -10
+    assert f.vs_model is not None and f.vs_model.welch_p < 1e-6
+    assert "60 homes" in f.reasons[0].text and "g = " in f.reasons[0].text
+
+
+def test_a_healthy_fleet_has_no_cohort_finding() -> None:
+    assert analyse(fleet(random.Random(3), bad_shift=0), ("stability", "access")) == []

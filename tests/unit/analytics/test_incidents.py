@@ -1,0 +1,85 @@
+"""Regional incidents: one incident per simultaneous degradation, named at the smallest area that explains it."""
+
+from datetime import UTC, datetime, timedelta
+
+from porchlight_cloud.analytics.incidents import (
+    CLOSE_AFTER,
+    HomeState,
+    binomial_tail,
+    detect,
+    homes_in_incidents,
+    reconcile,
+)
+
+NOW = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+
+
+def fleet(bad: set[str] | None = None, stale: set[str] | None = None) -> list[HomeState]:
+    """Two regions x 4 areas x 5 nodes x 8 homes; names like the simulator's: r0, r0-a1, r0-a1-n2."""
+    homes = []
+    for r in range(2):
+        for a in range(4):
+            for n in range(5):
+                for i in range(8):
+                    hid = f"h{r}{a}{n}{i}"
+                    degraded = bad is not None and any(hid.startswith(p) for p in bad)
+                    silent = stale is not None and any(hid.startswith(p) for p in stale)
+                    homes.append(HomeState(hid, f"r{r}", f"r{r}-a{a}", f"r{r}-a{a}-n{n}",
+                                           NOW - (timedelta(minutes=20) if silent else timedelta(minutes=2)),
+                                           40.0 if degraded else 0.0, 25.0, 20.0,
+                                           NOW - timedelta(minutes=4) if degraded else None))
+    return homes
+
+
+def test_a_quiet_fleet_has_no_incident() -> None:
+    assert detect(fleet(), NOW) == []
+
+
+def test_node_outage_is_one_incident_naming_the_node() -> None:
+    found = detect(fleet(bad={"h012"}), NOW)
+    assert len(found) == 1
+    assert (found[0].level, found[0].area) == ("node", "r0-a1-n2")
+    assert len(found[0].degraded) == 8 and found[0].homes_total == 8
+    assert "packet loss" in found[0].why
+
+
+def test_homes_that_stop_reporting_together_are_an_outage() -> None:
+    found = detect(fleet(stale={"h013"}), NOW)
+    assert [(c.level, c.area) for c in found] == [("node", "r0-a1-n3")]
+    assert "no recent report" in found[0].why
+
+
+def test_a_whole_area_down_is_named_as_the_area_not_five_nodes() -> None:
+    found = detect(fleet(bad={"h02"}), NOW)
+    assert [(c.level, c.area) for c in found] == [("area", "r0-a2")]
+
+
+def test_evening_congestion_across_a_region_is_one_regional_incident() -> None:
+    found = detect(fleet(bad={"h1"}), NOW)
+    assert [(c.level, c.area) for c in found] == [("region", "r1")]
+    assert len(found[0].degraded) == 160
+
+
+def test_scattered_bad_homes_are_no_incident() -> None:
+    found = detect(fleet(bad={"h0000", "h0111", "h0222", "h1333", "h1044"}), NOW)
+    assert found == []
+
+
+def test_binomial_tail_matches_a_hand_computed_value() -> None:
+    assert abs(binomial_tail(2, 3, 0.5) - 0.5) < 1e-12
+    assert binomial_tail(8, 8, 0.01) < 1e-15
+
+
+def test_an_incident_is_opened_updated_widened_and_closed() -> None:
+    [c] = detect(fleet(bad={"h012"}), NOW)
+    [opened] = reconcile([], [c], NOW)
+    assert opened.incident_id is None and opened.started_at == NOW - timedelta(minutes=4)
+    opened = opened.__class__(**{**{f: getattr(opened, f) for f in opened.__slots__}, "incident_id": 7})
+    [wide] = detect(fleet(bad={"h01"}), NOW + timedelta(minutes=1))
+    [updated] = reconcile([opened], [wide], NOW + timedelta(minutes=1))
+    assert updated.incident_id == 7 and (updated.level, updated.area) == ("area", "r0-a1")
+    assert len(updated.homes) == 40 and updated.is_open
+    assert reconcile([updated], [], NOW + timedelta(minutes=2)) == []
+    [closed] = reconcile([updated], [], NOW + timedelta(minutes=1) + CLOSE_AFTER)
+    assert closed.ended_at == NOW + timedelta(minutes=1) and not closed.is_open
+    assert "h0120" in homes_in_incidents([closed], NOW - timedelta(hours=1), NOW + timedelta(hours=1))

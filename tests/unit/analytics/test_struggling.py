@@ -1,0 +1,75 @@
+"""The struggling-home list: poor for long enough, ranked by impact, with the likely place of the fault."""
+
+from datetime import UTC, datetime, timedelta
+
+from porchlight_cloud.analytics.baselines import Baseline
+from porchlight_cloud.analytics.reasons import Reason
+from porchlight_cloud.analytics.segments import Segment
+from porchlight_cloud.analytics.struggling import HourlyScore, judge, rank
+
+DAY = datetime(2026, 3, 2, tzinfo=UTC)
+ESTABLISHED = Segment("h", frozenset({"streamer"}), "established")
+NEW = Segment("h", frozenset({"streamer"}), "new")
+WEAK_TV = Reason("weak_signal", "The tv had a weak signal", {"mac": "aa:01"})
+
+
+def day(scores: dict[int, float], wifi: float = 95, health: float = 100, reasons: tuple[Reason, ...] = ()
+        ) -> list[HourlyScore]:
+    out = []
+    for hour in range(24):
+        s = scores.get(hour, 95.0)
+        bad = hour in scores
+        out.append(HourlyScore(DAY + timedelta(hours=hour), s, wifi if bad else 95, 95, health if bad else 100, 100,
+                               reasons if bad else (), 500_000_000))
+    return out
+
+
+def test_a_good_day_is_not_listed() -> None:
+    assert judge("h", day({}), None, ESTABLISHED) is None
+
+
+def test_one_poor_hour_is_not_long_enough_to_matter() -> None:
+    assert judge("h", day({20: 30}), None, ESTABLISHED) is None
+
+
+def test_an_evening_of_poor_wifi_on_the_tv_is_listed_with_the_device_as_the_likely_place() -> None:
+    f = judge("h", day({19: 40, 20: 35, 21: 45}, wifi=30, reasons=(WEAK_TV,)), None, ESTABLISHED)
+    assert f is not None
+    assert f.poor_hours == 3
+    assert f.place == "home_device"
+    assert any("mac" in r.numbers and r.numbers["mac"] == "aa:01" for r in f.reasons)
+    assert "3 hour(s)" in f.reasons[0].text
+
+
+def test_a_rebooting_gateway_points_at_the_gateway() -> None:
+    f = judge("h", day({h: 40 for h in range(8)}, health=0,
+                       reasons=(Reason("gateway_reboots", "The gateway restarted 2 times", {"reboots": 2}),)),
+              None, ESTABLISHED)
+    assert f is not None and f.place == "gateway"
+
+
+def test_much_worse_than_its_own_normal_counts_even_above_the_absolute_bar() -> None:
+    normal = Baseline(median=97.0, mad=1.0, n=24 * 14)
+    assert judge("h", day({18: 70, 19: 68, 20: 72}), None, ESTABLISHED) is None
+    assert judge("h", day({18: 70, 19: 68, 20: 72}), normal, ESTABLISHED) is not None
+
+
+def test_new_subscriber_gets_lower_threshold() -> None:
+    hours = day({19: 65, 20: 66})
+    assert judge("h", hours, None, ESTABLISHED) is None
+    f = judge("h", hours, None, NEW)
+    assert f is not None and f.poor_hours == 2
+
+
+def test_incident_homes_are_kept_off_the_struggling_list() -> None:
+    hours = day({h: 30 for h in range(10, 16)})
+    assert judge("h", hours, None, ESTABLISHED) is not None
+    during = frozenset(DAY + timedelta(hours=h) for h in range(10, 16))
+    assert judge("h", hours, None, ESTABLISHED, incident_hours=during) is None
+
+
+def test_the_list_is_ranked_by_impact() -> None:
+    mild = judge("mild", day({h: 55 for h in range(3)}), None, ESTABLISHED)
+    bad = judge("bad", day({h: 20 for h in range(6)}), None, ESTABLISHED)
+    assert mild is not None and bad is not None
+    assert [f.home_id for f in rank([mild, bad])] == ["bad", "mild"]
