@@ -12,6 +12,7 @@ that are heavy-tailed (mostly small, sometimes a video stream), IPv6 addresses f
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import random
@@ -31,8 +32,9 @@ RECORDS: dict[str, type] = {
 }
 
 APPS = {  # app -> (down bytes per busy minute, up share, packet size, flows, dests)
-    "netflix": (40e6, 0.02, 1400, 3, 2), "youtube": (25e6, 0.03, 1350, 3, 3), "disney": (30e6, 0.02, 1400, 3, 2),
-    "spotify": (1.2e6, 0.05, 1200, 2, 2), "zoom": (9e6, 0.8, 1000, 4, 3), "teams": (7e6, 0.7, 1000, 6, 4),
+    "netflix": (40e6, 0.02, 1400, 3, 2), "youtube": (25e6, 0.03, 1350, 3, 3),
+    "disney": (30e6, 0.02, 1400, 3, 2), "spotify": (1.2e6, 0.05, 1200, 2, 2), "zoom": (9e6, 0.8, 1000, 4, 3),
+    "teams": (7e6, 0.7, 1000, 6, 4),
     "facetime": (6e6, 0.9, 1000, 2, 2), "gaming": (1.5e6, 0.5, 300, 2, 2), "steam": (120e6, 0.01, 1450, 6, 4),
     "cloud_backup": (0.3e6, 8.0, 1400, 4, 3), "web": (4e6, 0.1, 1100, 14, 9), "quic": (6e6, 0.08, 1200, 8, 6),
     "dns": (9e3, 0.5, 120, 2, 1), "ntp": (180, 1.0, 90, 1, 1), "unclassified": (0.4e6, 0.6, 400, 2, 2),
@@ -42,8 +44,10 @@ CLASSES = {  # device class -> (apps it uses, Wi-Fi?, hostnames, vendor)
               ["iPhone", "Galaxy-S23", "Pixel-8", "android-{hex}"], "Apple, Inc."),
     "laptop": (["web", "quic", "zoom", "teams", "dns", "ntp", "cloud_backup"], True,
                ["MacBook-Pro", "DESKTOP-{HEX}", "thinkpad-{hex}"], "Intel Corporate"),
-    "tv": (["netflix", "youtube", "disney", "dns", "ntp"], True, ["LGwebOSTV", "Samsung-TV", "BRAVIA"], "LG Electronics"),
-    "streamer": (["netflix", "disney", "youtube", "dns"], True, ["Chromecast", "Roku-Ultra", "AppleTV"], "Google, Inc."),
+    "tv": (["netflix", "youtube", "disney", "dns", "ntp"], True, ["LGwebOSTV", "Samsung-TV", "BRAVIA"],
+           "LG Electronics"),
+    "streamer": (["netflix", "disney", "youtube", "dns"], True, ["Chromecast", "Roku-Ultra", "AppleTV"],
+                 "Google, Inc."),
     "console": (["gaming", "steam", "dns", "web"], False, ["PS5-{hex}", "XboxOne"], "Sony Interactive Entertainment"),
     "speaker": (["spotify", "dns", "ntp"], True, ["Sonos-{hex}", "Echo-Dot"], "Sonos, Inc."),
     "iot": (["unclassified", "dns", "ntp"], True, ["ESP_{HEX}", "shellyplug-{hex}", "tuya-{hex}"], "Espressif Inc."),
@@ -111,7 +115,8 @@ class SyntheticHome:
             if rng.random() < 0.5:
                 ips.append("2001:db8:" + ":".join(f"{rng.getrandbits(16):x}" for _ in range(6)))
             self.devices.append({"mac": mac, "class": cls, "apps": apps, "wifi": wifi, "hostname": name,
-                                 "vendor": None if randomized else vendor, "ips": ips, "first_seen": self.ts - 86400 * rng.randint(1, 90)})
+                                 "vendor": None if randomized else vendor, "ips": ips,
+                                 "first_seen": self.ts - 86400 * rng.randint(1, 90)})
         wifi_devices = [d for d in self.devices if d["wifi"]][: profile.stations]
         while len(wifi_devices) < profile.stations:  # busy homes: make more devices wireless
             extra = rng.choice([d for d in self.devices if d not in wifi_devices])
@@ -153,7 +158,8 @@ class SyntheticHome:
             builder.add("inventory", self._devices(self.ts + 300))
         if rng.random() < 0.05:
             d = rng.choice(self.stations)["device"]
-            builder.add_event(self.ts + rng.randint(1, 299), rng.choice(["connect", "disconnect", "roam"]), mac=d["mac"])
+            builder.add_event(self.ts + rng.randint(1, 299), rng.choice(["connect", "disconnect", "roam"]),
+                              mac=d["mac"])
         self.ts += 300
         self.seq += 1
         return builder.build(self.identity, boot_id=self.boot_id, seq=self.seq - 1, end_ts=self.ts)
@@ -182,8 +188,9 @@ class SyntheticHome:
                 ts=ts, mac=st["device"]["mac"], radio=st["radio"]["radio"], band=st["radio"]["band"],
                 signal_dbm=st["signal"], signal_avg_dbm=st["signal"] + rng.randint(-1, 1),
                 noise_dbm=st["radio"]["noise"], tx_rate_mbps=rates[tx_mcs], rx_rate_mbps=rates[rx_mcs],
-                tx_mcs=tx_mcs, tx_nss=2, tx_width_mhz=st["width"], rx_mcs=rx_mcs, rx_nss=2 if rng.random() < 0.8 else 1,
-                rx_width_mhz=st["width"], tx_retries=int(tx_packets * rng.uniform(0, 0.15)),
+                tx_mcs=tx_mcs, tx_nss=2, tx_width_mhz=st["width"], rx_mcs=rx_mcs,
+                rx_nss=2 if rng.random() < 0.8 else 1, rx_width_mhz=st["width"],
+                tx_retries=int(tx_packets * rng.uniform(0, 0.15)),
                 tx_failed=rng.choice([0, 0, 0, 0, 1, 2]), tx_bytes=tx_bytes, rx_bytes=rx_bytes,
                 tx_packets=tx_packets, rx_packets=rx_packets, inactive_ms=rng.randint(0, 12000),
                 connected_s=st["connected"], expected_tput_mbps=rates[tx_mcs] * rng.uniform(0.55, 0.7),
@@ -202,7 +209,8 @@ class SyntheticHome:
             out.append(RECORDS["apps"](ts=ts, mac=device["mac"], app=app, bytes_up=up, bytes_down=down,
                                        packets_up=up // max(pkt // 6, 60) + 1, packets_down=down // pkt + 1,
                                        flows=max(1, round(flows * rng.uniform(0.3, 1.5))),
-                                       new_flows=rng.randint(0, flows), dests=max(1, round(dests * rng.uniform(0.3, 1.2)))))
+                                       new_flows=rng.randint(0, flows),
+                                       dests=max(1, round(dests * rng.uniform(0.3, 1.2)))))
         return out
 
     def _probes(self, ts: int) -> list[Any]:
@@ -212,7 +220,7 @@ class SyntheticHome:
             samples = [base * rng.lognormvariate(0, 0.25) for _ in range(5)]
             lost = 1 if rng.random() < 0.02 else 0
             kept = samples[lost:]
-            jitter = sum(abs(a - b) for a, b in zip(kept, kept[1:])) / max(len(kept) - 1, 1)
+            jitter = sum(abs(a - b) for a, b in itertools.pairwise(kept)) / max(len(kept) - 1, 1)
             out.append(RECORDS["probes"](ts=ts, target=target, kind=kind, sent=5, lost=lost,
                                          rtt_ms=sum(kept) / len(kept), rtt_min_ms=min(kept), rtt_max_ms=max(kept),
                                          jitter_ms=jitter))

@@ -81,7 +81,8 @@ def _sample_once(cfg: AgentConfig) -> tuple[ReportBuilder, Any, float]:
     identity = gateway_identity(cfg, sources, collectors)
     clock = make_clock(cfg)
     now = clock.now()
-    loop = SamplingLoop(collectors, Intervals(cfg.sample_interval_s, cfg.report_interval_s), now)
+    loop = SamplingLoop(collectors, Intervals(cfg.sample_interval_s, cfg.report_interval_s), now,
+                        counter_digits=cfg.counter_digits)
     loop.step(now)  # every collector is due at start
     builder = loop.builder
     builder.end_ts = int(now)

@@ -125,7 +125,8 @@ def make_queue(cfg: AgentConfig) -> ReportQueue:
 def topics_for(cfg: AgentConfig) -> Topics:
     """This gateway's topics."""
     def topic(kind: str) -> str:
-        return topic_for(cfg.home_id, cfg.gateway_id, kind, cfg.topic_root)
+        name: str = topic_for(cfg.home_id, cfg.gateway_id, kind, cfg.topic_root)
+        return name
     return Topics(topic("report"), topic("status"), topic("cmd"), topic("ack"))
 
 
@@ -159,7 +160,7 @@ class Agent:
         now = self.clock.now()
         self.loop = SamplingLoop(collectors,
                                  Intervals(cfg.sample_interval_s, cfg.report_interval_s, dict(cfg.collector_intervals)),
-                                 now)
+                                 now, counter_digits=cfg.counter_digits)
         self.queue.on_drop = self._on_drop
         self.commands = CommandHandler(self, NotificationHook(cfg.notify_hook, cfg.notify_file), cfg.data_dir)
         self.publisher = Publisher(
@@ -259,7 +260,7 @@ class Agent:
                 try:
                     method({"version": version, "tables": tables})
                 # The collector validates the tables; its error type is its own business, its reason ours.
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     raise CommandFailed(f"{collector.name} refused the tables: {exc}") from None
                 applied.append(collector.name)
         log.info("event=app_tables_updated version=%s applied_to=%s", version, ",".join(applied) or "-")

@@ -111,13 +111,15 @@ class SamplingLoop:
     Not thread-safe: the agent's main thread owns it.
     """
 
-    def __init__(self, collectors: Sequence[Collector], intervals: Intervals, now: float) -> None:
+    def __init__(self, collectors: Sequence[Collector], intervals: Intervals, now: float, *,
+                 counter_digits: int = 0) -> None:
         self.collectors = list(collectors)
         self.intervals = intervals
+        self.counter_digits = counter_digits
         # Every collector samples once at start (a baseline for its counters), then on its grid.
         self._due: dict[str, float] = {c.name: now for c in self.collectors}
         self._next_report = next_boundary(now, intervals.report_s)
-        self.builder = ReportBuilder(int(now), intervals.sample_s)
+        self.builder = ReportBuilder(int(now), intervals.sample_s, counter_digits=counter_digits)
         self.last_sample_ts = int(now)
 
     def next_deadline(self) -> float:
@@ -140,14 +142,14 @@ class SamplingLoop:
         end_ts = int(self._next_report)
         finished = self.builder
         finished.end_ts = end_ts
-        self.builder = ReportBuilder(end_ts, self.intervals.sample_s)
+        self.builder = ReportBuilder(end_ts, self.intervals.sample_s, counter_digits=self.counter_digits)
         self._next_report = next_boundary(now, self.intervals.report_s)
         return finished
 
     def sample_now(self, now: float) -> ReportBuilder:
         """Run every collector at once (a diagnosis): the records go into a fresh builder, returned, and into
         the current periodic report too, so counter deltas are never lost from the periodic stream."""
-        diagnosis = ReportBuilder(self.last_sample_ts, self.intervals.sample_s)
+        diagnosis = ReportBuilder(self.last_sample_ts, self.intervals.sample_s, counter_digits=self.counter_digits)
         for collector in self.collectors:
             self._collect(collector, int(now), [diagnosis, self.builder])
         return diagnosis

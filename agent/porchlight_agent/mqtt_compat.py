@@ -48,7 +48,7 @@ class TlsFiles:
 def is_connected_ok(rc: Any) -> bool:
     """Whether a CONNACK result (an int on paho 1.6, a ReasonCode on paho 2) means success."""
     value = getattr(rc, "value", rc)
-    return value == 0
+    return bool(value == 0)
 
 
 def reason_text(rc: Any, *, connack: bool = True) -> str:
@@ -80,10 +80,9 @@ def new_client(
     kwargs: dict[str, Any] = {"client_id": client_id, "protocol": proto}
     if proto != mqtt.MQTTv5:
         kwargs["clean_session"] = clean_session  # MQTT 5 takes clean_start in connect() instead
-    if _HAS_CALLBACK_API:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, **kwargs)
-    else:
-        client = mqtt.Client(**kwargs)
+    # paho 2 wants the callback API named; paho 1.6 has only the one (and no CallbackAPIVersion).
+    client = (mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, **kwargs)  # type: ignore[attr-defined]
+              if _HAS_CALLBACK_API else mqtt.Client(**kwargs))
 
     # The positional tails differ by paho line and protocol; every shape carries the same facts.
     def on_connect(_c: Any, _u: Any, _flags: Any, rc: Any, *_rest: Any) -> None:

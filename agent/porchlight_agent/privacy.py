@@ -7,10 +7,18 @@ still join up) but cannot be matched across homes or looked up in a vendor regis
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-from typing import Final
+from typing import Any, Final
+
+# The builtin SHA-256 rather than hashlib/hmac: importing those maps OpenSSL's libcrypto, several MB of
+# resident memory on a gateway for one hash function. test_inventory checks the result against hmac.
+try:
+    from _sha2 import sha256 as _sha256  # Python 3.12+
+except ImportError:  # pragma: no cover - depends on the Python version
+    try:
+        from _sha256 import sha256 as _sha256  # Python 3.11
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 __all__ = ["MacHasher", "is_locally_administered", "normalize_mac"]
 
@@ -41,13 +49,19 @@ def is_locally_administered(mac: str) -> bool:
 class MacHasher:
     """Turns a MAC into what the report carries: itself (no key) or its keyed hash (with a home key)."""
 
-    __slots__ = ("_cache", "_key")
+    __slots__ = ("_cache", "_inner", "_key", "_outer")
 
     def __init__(self, key: bytes | None = None) -> None:
         if key is not None and len(key) < 16:
             raise ValueError("the MAC hashing key must be at least 16 bytes")
         self._key = key
         self._cache: dict[str, str] = {}
+        self._inner: Any = None
+        self._outer: Any = None
+        if key is not None:
+            block = (_sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+            self._inner = _sha256(bytes(b ^ 0x36 for b in block))  # RFC 2104 HMAC
+            self._outer = _sha256(bytes(b ^ 0x5C for b in block))
 
     @property
     def enabled(self) -> bool:
@@ -62,6 +76,9 @@ class MacHasher:
         if hashed is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            digest = hmac.new(self._key, mac.encode("ascii"), hashlib.sha256).hexdigest()
-            hashed = self._cache[mac] = "h:" + digest[:16]
+            inner = self._inner.copy()
+            inner.update(mac.encode("ascii"))
+            outer = self._outer.copy()
+            outer.update(inner.digest())
+            hashed = self._cache[mac] = "h:" + outer.hexdigest()[:16]
         return hashed

@@ -71,7 +71,7 @@ def round_counter(value: int, digits: int) -> int:
     """Keep ``digits`` significant digits of a counter (half up): 37_512_345 -> 37_500_000 for 3."""
     if digits <= 0 or value < 10**digits:
         return value
-    scale = 10 ** (len(str(value)) - digits)
+    scale: int = 10 ** (len(str(value)) - digits)
     return (value + scale // 2) // scale * scale
 
 
@@ -139,7 +139,7 @@ class ReportBuilder:
         snapshot: dict[str, list[Mapping[str, Any]]] = {}
         for record in records:
             section = getattr(record, "SECTION", None)
-            if section not in SECTIONS_BY_KEY:
+            if not isinstance(section, str) or section not in SECTIONS_BY_KEY:
                 raise ValueError(f"{collector}: record {type(record).__name__} names no known section")
             wire = record_to_wire(record)
             if section in _SNAPSHOT_SECTIONS:
@@ -216,4 +216,5 @@ class ReportBuilder:
         }
         if command_id is not None:
             header["command_id"] = command_id
-        return build_report(header, self.sections())
+        doc: dict[str, Any] = build_report(header, self.sections())
+        return doc

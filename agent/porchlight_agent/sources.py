@@ -1,4 +1,5 @@
-"""The agent's one seam to the operating system: files under a root directory, commands, and a UDP socket.
+"""The agent's one seam to the operating system: files under a root directory, commands, a UDP socket, and
+(for the scapy fallback only) packet capture.
 
 Every collector reads the gateway only through a ``Sources``. Production uses the defaults (root ``/``,
 ``subprocess`` with a timeout, a real UDP socket); tests point ``root`` at a fixture tree, swap the runner
@@ -11,10 +12,10 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, TextIO, TypeAlias
 
 from .collectors.base import CollectorError
 
@@ -146,6 +147,11 @@ def _clock_ticks() -> int:
         return 100
 
 
+def _lines(fh: TextIO) -> Iterator[str]:
+    with fh:
+        yield from fh
+
+
 @dataclass(frozen=True, slots=True)
 class Sources:
     """Where the agent reads the gateway from: a root for /proc, /sys, /tmp and /etc, a command runner and
@@ -178,6 +184,15 @@ class Sources:
                 return fh.read()
         except OSError:
             return None
+
+    def iter_lines(self, gateway_path: str) -> Iterator[str] | None:
+        """The lines of a file, read as they are consumed (for large tables); None when it cannot be opened.
+        The file is closed when the iterator is exhausted or dropped."""
+        try:
+            fh = open(self.path(gateway_path), encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by _lines
+        except OSError:
+            return None
+        return _lines(fh)
 
     def read_new(self, gateway_path: str, offset: int | None, limit: int = 1 << 20) -> tuple[str, int]:
         """Whole lines appended to a growing file (a log) since ``offset``, and the offset to resume from.

@@ -28,7 +28,7 @@ _DB = ("db_url", "log_level")
 _MQTT = ("mqtt_host", "mqtt_port", "mqtt_user", "mqtt_password", "mqtt_tls", "mqtt_ca_file", "topic_root")
 _INGEST = ("share_group", "client_id", "session_expiry_s", "receive_maximum", "batch_max", "batch_wait_ms",
            "max_message_bytes", "max_body_bytes", "metrics_flush_s", "maintenance")
-_MAINTENANCE = ("rollup_interval_s", "rollup_settle_s", "retention_interval_s", "retention_raw_days",
+_MAINTENANCE = ("rollup_interval_s", "rollup_grace_s", "retention_interval_s", "retention_raw_days",
                 "retention_hourly_days", "retention_daily_days", "retention_quarantine_days")
 
 
@@ -83,13 +83,13 @@ def cmd_serve(settings: config.Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rollup(settings: config.Settings, args: argparse.Namespace) -> int:
-    """Roll up every marked bucket once (no settle delay unless --settle)."""
+    """Roll up every due marked bucket once (ended hours; every hour with --all)."""
     import psycopg
 
     from .store import rollups
 
     with psycopg.connect(settings.db_url, autocommit=True) as conn:
-        done = rollups.run(conn, settle_s=float(args.settle))
+        done = rollups.run(conn, grace_s=settings.rollup_grace_s if args.grace else 0.0, include_open=args.all)
     log.info("event=rollup_done buckets=%d", done)
     return 0
 
@@ -152,8 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("ingest", cmd_ingest, _DB + _MQTT + _INGEST + _MAINTENANCE, "run one ingest worker")
     add("serve", cmd_serve, (*_DB, "api_host", "api_port"), "serve the HTTP API",
         aliases={"api_host": "--host", "api_port": "--port"})
-    rollup = add("rollup", cmd_rollup, _DB, "recompute marked rollup buckets once")
-    rollup.add_argument("--settle", default="0", help="skip open-hour buckets marked less than this many s ago")
+    rollup = add("rollup", cmd_rollup, (*_DB, "rollup_grace_s"), "recompute marked rollup buckets once")
+    rollup.add_argument("--all", action="store_true", help="also roll up the current hour and day (partial)")
+    rollup.add_argument("--grace", action="store_true", help="wait the grace period after an hour ends")
     add("retention", cmd_retention, _DB + _MAINTENANCE, "drop data older than the retention periods")
     add("metrics", cmd_metrics, _DB, "print the ingest metrics of all workers")
     homes = sub.add_parser("homes", help="homes from the subscriber system")

@@ -46,7 +46,7 @@ class Settings:
     metrics_flush_s: float = 5.0
     maintenance: bool = True
     rollup_interval_s: float = 60.0
-    rollup_settle_s: float = 600.0
+    rollup_grace_s: float = 300.0
     retention_interval_s: float = 3600.0
     retention_raw_days: int = 14
     retention_hourly_days: int = 90
@@ -116,8 +116,8 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("metrics_flush_s", "PORCHLIGHT_METRICS_FLUSH_S", "how often a worker saves its counters", _positive),
     _Option("maintenance", "PORCHLIGHT_MAINTENANCE", "run the rollup and retention jobs in this process"),
     _Option("rollup_interval_s", "PORCHLIGHT_ROLLUP_INTERVAL_S", "how often the rollup job runs", _positive),
-    _Option("rollup_settle_s", "PORCHLIGHT_ROLLUP_SETTLE_S",
-            "how long an open hour waits before it is rolled up again"),
+    _Option("rollup_grace_s", "PORCHLIGHT_ROLLUP_GRACE_S",
+            "seconds after an hour (day) ends before it is rolled up, for stragglers"),
     _Option("retention_interval_s", "PORCHLIGHT_RETENTION_INTERVAL_S", "how often retention runs", _positive),
     _Option("retention_raw_days", "PORCHLIGHT_RETENTION_RAW_DAYS", "days of raw samples kept", _positive),
     _Option("retention_hourly_days", "PORCHLIGHT_RETENTION_HOURLY_DAYS", "days of hourly rollups kept", _positive),

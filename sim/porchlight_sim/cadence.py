@@ -51,11 +51,13 @@ class Cadence:
                 return phase
         return self.phases[-1]
 
-    def expected_reports(self) -> int:
-        """Reports one home sends over the whole run when it never reboots."""
+    def expected_reports(self, from_ts: int | None = None) -> int:
+        """Reports one home sends from ``from_ts`` (default: the start) to the end when it never reboots."""
         total = 0
         for p in self.phases:
-            total += -(-p.end_ts // p.report_s) - p.start_ts // p.report_s
+            start = p.start_ts if from_ts is None else max(p.start_ts, from_ts)
+            if start < p.end_ts:
+                total += -(-p.end_ts // p.report_s) - start // p.report_s
         return total
 
 

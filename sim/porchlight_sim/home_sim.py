@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from .cadence import Cadence
@@ -33,6 +34,12 @@ except ImportError:  # pragma: no cover - the simulator can run without the agen
 INVENTORY_RETENTION_S = 7 * DAY
 _RANDOM_REBOOT_MEAN_S = 45 * DAY
 _STREAMING = frozenset({"netflix", "youtube", "disney"})
+#: Record order per section, entity first then time, as the agent's report builder sorts them (runs of
+#: equal ids compress well). Sorting is stable, so time order survives within an entity.
+_ORDER = {
+    "radios": itemgetter("radio"), "stations": itemgetter("radio", "mac"), "apps": itemgetter("mac", "app"),
+    "probes": itemgetter("kind", "target"), "events": itemgetter("ts"), "devices": itemgetter("mac"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +155,8 @@ class HomeSimulator:
             for ts in range(first, end + 1, sample_s):
                 self._sample(ts, sample_s, sections)
             sections["devices"] = self._inventory(end)
+            for key, order in _ORDER.items():
+                sections[key].sort(key=order)
             header = {
                 "home_id": self.home.home_id, "gateway_id": self.home.gateway_id, "model": self.home.model,
                 "firmware": self.firmware, "agent_version": AGENT_VERSION, "boot_id": self.boot_id,
@@ -193,7 +202,7 @@ class HomeSimulator:
         gone: set[str] = set()
         moved: dict[str, Effect] = {}
         for e in self.effects:
-            if not e.start_ts <= ts < e.end_ts:
+            if not e.start_ts < ts <= e.end_ts:  # the sample stamped ts describes (ts - dt, ts]
                 continue
             kind = e.kind
             params = e.params
@@ -279,9 +288,10 @@ class HomeSimulator:
                 for entry in usage.values():
                     entry[0] *= squeeze_down
                     entry[1] *= squeeze_up
+            mail = usage.pop("smtp", None) if mac in spam else None
             recs = app_records(ts, mac, usage, dt, rng)
             if mac in spam:
-                recs.append(spam_record(ts, mac, dt, spam[mac], rng))
+                recs.append(spam_record(ts, mac, dt, spam[mac], rng, mail))
             down = up = pk_down = pk_up = 0
             for r in recs:
                 down += r["bytes_down"]

@@ -133,20 +133,22 @@ PROFILES: dict[str, tuple[Activity, ...]] = {
     ),
 }
 
-#: Always-on trickle of a connected device: (app, down kbit/s, up kbit/s).
-STANDBY: dict[str, tuple[tuple[str, float, float], ...]] = {
-    "phone": (("quic", 0.4, 0.3), ("dns", 0.05, 0.03)),
-    "laptop": (("web", 0.8, 0.4), ("dns", 0.08, 0.04)),
-    "desktop": (("web", 0.8, 0.4), ("dns", 0.08, 0.04)),
-    "tablet": (("quic", 0.3, 0.2),),
-    "tv": (("unclassified", 0.6, 0.3), ("dns", 0.04, 0.02)),
-    "streamer": (("unclassified", 0.5, 0.3), ("dns", 0.04, 0.02)),
-    "console": (("unclassified", 0.5, 0.3),),
-    "speaker": (("unclassified", 0.8, 0.6), ("ntp", 0.01, 0.01)),
-    "camera": (("dns", 0.03, 0.02), ("ntp", 0.01, 0.01)),
-    "iot": (("unclassified", 0.25, 0.25), ("ntp", 0.01, 0.01), ("dns", 0.02, 0.01)),
-    "printer": (("unclassified", 0.05, 0.05),),
-    "nas": (("unclassified", 0.2, 0.2), ("ntp", 0.01, 0.01)),
+#: Trickle of a connected, otherwise idle device: (app, mean down kbit/s, mean up kbit/s, chance per minute
+#: that it talks at all). Keep-alives, push channels and NTP come in bursts: over a short sample the app is
+#: often absent, and its bytes when present are the mean over the time it was absent too.
+STANDBY: dict[str, tuple[tuple[str, float, float, float], ...]] = {
+    "phone": (("quic", 0.6, 0.4, 0.6), ("dns", 0.05, 0.03, 0.5)),
+    "laptop": (("web", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
+    "desktop": (("web", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
+    "tablet": (("quic", 0.5, 0.3, 0.5),),
+    "tv": (("unclassified", 1.0, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3)),
+    "streamer": (("unclassified", 0.9, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3)),
+    "console": (("unclassified", 0.8, 0.5, 0.5),),
+    "speaker": (("unclassified", 1.0, 0.8, 0.8), ("ntp", 0.002, 0.002, 0.06)),
+    "camera": (("dns", 0.03, 0.02, 0.3), ("ntp", 0.002, 0.002, 0.06)),
+    "iot": (("unclassified", 0.4, 0.4, 0.7), ("ntp", 0.002, 0.002, 0.06), ("dns", 0.02, 0.01, 0.2)),
+    "printer": (("unclassified", 0.2, 0.2, 0.2),),
+    "nas": (("unclassified", 0.3, 0.3, 0.6), ("ntp", 0.002, 0.002, 0.06)),
 }
 
 #: Classes whose devices come and go with their owner (the rest stay connected).

@@ -104,6 +104,18 @@ def _allowed(activity: Activity, device: Device, moment: Moment) -> bool:
     return moment.anyone_awake_home
 
 
+_PRESENCE: dict[tuple[float, float], float] = {}
+
+
+def _presence(chance_per_minute: float, dt: float) -> float:
+    """Chance that a bursty app talks at least once in ``dt`` seconds."""
+    key = (chance_per_minute, dt)
+    found = _PRESENCE.get(key)
+    if found is None:
+        found = _PRESENCE[key] = 1.0 - (1.0 - chance_per_minute) ** (dt / 60.0)
+    return found
+
+
 def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: float,
               silenced: frozenset[str]) -> dict[str, list[float]]:
     """Bytes per application this sample: ``{app: [down, up, activity]}`` where activity is the number of
@@ -144,16 +156,18 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
             entry[0] += down
             entry[1] += up
             entry[2] += share / 60.0
-    for app, down_kbps, up_kbps in STANDBY[device.device_class]:
-        noise = 0.4 + 1.2 * rng.random()
+    for app, down_kbps, up_kbps, chance in STANDBY[device.device_class]:
+        present = _presence(chance, dt)
+        if present < 1.0 and rng.random() >= present:
+            continue
+        # Bytes when present carry the mean rate over the whole interval, so totals do not depend on dt.
+        scale = KBPS_TO_BYTES_PER_S * dt * (0.4 + 1.2 * rng.random()) / present
         entry = usage.get(app)
-        down = down_kbps * KBPS_TO_BYTES_PER_S * dt * noise
-        up = up_kbps * KBPS_TO_BYTES_PER_S * dt * noise
         if entry is None:
-            usage[app] = [down, up, 0.0]
+            usage[app] = [down_kbps * scale, up_kbps * scale, 0.0]
         else:
-            entry[0] += down
-            entry[1] += up
+            entry[0] += down_kbps * scale
+            entry[1] += up_kbps * scale
     return usage
 
 
@@ -186,13 +200,21 @@ def app_records(ts: int, mac: str, usage: dict[str, list[float]], dt: float,
     return records
 
 
-def spam_record(ts: int, mac: str, dt: float, params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """The ``apps`` record of a spambot's SMTP burst in one sample: many short flows to many new hosts."""
+def spam_record(ts: int, mac: str, dt: float, params: dict[str, Any], rng: random.Random,
+                mail: list[float] | None = None) -> dict[str, Any]:
+    """The ``apps`` record of a spambot's SMTP burst in one sample: many short flows to many new hosts.
+
+    ``mail`` is the device's own mail traffic of the sample ([down, up, active minutes]), folded in so there
+    is one smtp record per device and sample.
+    """
     minutes = dt / 60.0
     flows = max(1, round(float(params["flows_per_min"]) * minutes * (0.7 + 0.6 * rng.random())))
     dests = max(1, min(flows, round(float(params["dests_per_min"]) * minutes ** 0.85 * (0.7 + 0.6 * rng.random()))))
     bytes_up = int(flows * float(params["bytes_per_flow"]) * (0.8 + 0.4 * rng.random()))
     bytes_down = int(flows * 650 * (0.8 + 0.4 * rng.random()))
+    if mail is not None:
+        bytes_down += int(mail[0])
+        bytes_up += int(mail[1])
     return {
         "ts": ts, "mac": mac, "app": "smtp", "bytes_up": bytes_up, "bytes_down": bytes_down,
         "packets_up": bytes_up // 900 + flows * 4, "packets_down": bytes_down // 120 + flows * 4,

@@ -8,8 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
-from porchlight_cloud.analytics import activity_job, cohort_job, findings_store, incident_job, qoe_job, schedule
-from porchlight_cloud.analytics import struggling_job
+from porchlight_cloud.analytics import (
+    activity_job,
+    cohort_job,
+    findings_store,
+    incident_job,
+    qoe_job,
+    schedule,
+    struggling_job,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -11,11 +11,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
-from porchlight_wire import Encoder, build_report, topic_for
-
 from porchlight_cloud.api.app import create_app
 from porchlight_cloud.config import Settings
 from porchlight_cloud.ingest.consumer import Consumer
+from porchlight_wire import Encoder, build_report, topic_for
 
 pytestmark = pytest.mark.integration
 

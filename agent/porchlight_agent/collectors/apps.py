@@ -103,8 +103,6 @@ class AppsCollector:
         self._offload_seen = False
         self._offload_config = False
         self._stalled = False
-        #: Lines of the flow table that could not be parsed, cumulative.
-        self.bad_lines = 0
 
     # ---- state the loop and the command handler use ----
 
@@ -126,6 +124,11 @@ class AppsCollector:
     def degraded(self) -> bool:
         """True when the last interval's byte counts are known to be incomplete."""
         return self._stalled or self._tracker.dropped > 0
+
+    @property
+    def bad_lines(self) -> int:
+        """Lines of the flow table that could not be parsed, cumulative."""
+        return int(getattr(self._source, "bad_lines", 0))
 
     @property
     def dropped_flows(self) -> int:
@@ -209,11 +212,10 @@ class AppsCollector:
         """Per (device, application) counters for the interval ending at ``ts``."""
         snapshot = self._read(ts)
         self._acct = snapshot.acct
-        self.bad_lines += snapshot.bad_lines
         if self._names is not None:
             self._names.poll()
         book = self._address_book(ts)
-        deltas = self._tracker.update(snapshot.flows, ts)
+        deltas = self._tracker.iter_update(snapshot.flows, ts)
         acct_off = snapshot.acct is False
         generation = self._generation
 

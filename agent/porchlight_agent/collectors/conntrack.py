@@ -15,15 +15,15 @@ per-token loops: a busy home has thousands of entries per sample.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple, Protocol
 
 from ..sources import CommandFailed, CommandNotFound, SourceError, Sources
 
 __all__ = [
-    "ConntrackSource", "Flow", "FlowDelta", "FlowSource", "FlowTracker", "Snapshot", "parse_conntrack",
-    "tuple_fields",
+    "ConntrackSource", "Flow", "FlowDelta", "FlowSource", "FlowTracker", "Snapshot", "iter_conntrack",
+    "parse_conntrack", "tuple_fields",
 ]
 
 #: Offload markers the kernel prints in place of [ASSURED] for flows handed to the flow table.
@@ -82,22 +82,29 @@ def _field(text: str, name: str, start: int = 0) -> str | None:
 def parse_conntrack(text: str) -> tuple[list[Flow], int]:
     """Flows of a /proc/net/nf_conntrack (or ``conntrack -L -o extended``) dump, and how many lines were
     skipped as malformed."""
-    flows: list[Flow] = []
-    bad = 0
-    append = flows.append
-    for line in text.splitlines():
+    bad = [0]
+    flows = list(iter_conntrack(text.splitlines(), bad))
+    return flows, bad[0]
+
+
+def iter_conntrack(lines: Iterable[str], bad: list[int] | None = None) -> Iterator[Flow]:
+    """Flows of conntrack lines, one at a time (a dump is never held whole); malformed lines are skipped
+    and counted in ``bad[0]``."""
+    skipped = 0
+    for raw in lines:
+        line = raw.rstrip("\n")
         a = line.find(" src=")
         if a < 0:
             if line.strip() and not line.startswith("conntrack v"):
-                bad += 1
+                skipped += 1
             continue
         b = line.find(" src=", a + 5)
         if b < 0:
-            bad += 1
+            skipped += 1
             continue
         head = line[:a].split()
         if len(head) < 4:  # offloaded flows have no timeout column
-            bad += 1
+            skipped += 1
             continue
         family, proto = head[0], head[2]
         tup, op, ob = _counters(line[a + 1:b])
@@ -112,9 +119,10 @@ def parse_conntrack(text: str) -> tuple[list[Flow], int]:
             delta_time = int(dt) if dt is not None else None
         except ValueError:
             delta_time = None
-        append(Flow(f"{family} {proto} {tup}", family, proto, tup, reply_src, op, ob, rp, rb, ident,
-                    delta_time, _OFFLOAD_MARK in reply))
-    return flows, bad
+        yield Flow(f"{family} {proto} {tup}", family, proto, tup, reply_src, op, ob, rp, rb, ident,
+                   delta_time, _OFFLOAD_MARK in reply)
+    if bad is not None:
+        bad[0] += skipped
 
 
 def tuple_fields(tup: str) -> tuple[str, str, int | None, int | None]:
@@ -136,12 +144,11 @@ def tuple_fields(tup: str) -> tuple[str, str, int | None, int | None]:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One reading of a flow source: the flows, whether byte/packet accounting is on (None: unknown), and
-    the lines it could not parse."""
+    """One reading of a flow source: the flows (possibly a one-pass iterator, read while parsing), and
+    whether byte/packet accounting is on (None: unknown)."""
 
-    flows: Sequence[Flow]
+    flows: Iterable[Flow]
     acct: bool | None = None
-    bad_lines: int = 0
     source: str = ""
 
 
@@ -160,6 +167,12 @@ class ConntrackSource:
         self._sources = sources
         self._timeout = command_timeout
         self._use_tool = False
+        self._bad = [0]
+
+    @property
+    def bad_lines(self) -> int:
+        """Lines that could not be parsed, cumulative."""
+        return self._bad[0]
 
     def acct_enabled(self) -> bool | None:
         """net.netfilter.nf_conntrack_acct, or None when the sysctl cannot be read."""
@@ -169,29 +182,28 @@ class ConntrackSource:
         return text.strip() not in ("0", "")
 
     def read(self, ts: int) -> Snapshot:
-        """The flow table now; SourceError when neither /proc nor the conntrack tool can be read."""
-        text = None if self._use_tool else self._sources.read_optional("/proc/net/nf_conntrack")
-        source = "proc"
-        if text is None:
-            self._use_tool = True
-            source = "conntrack"
-            parts = []
-            for family in ("ipv4", "ipv6"):
-                try:
-                    parts.append(self._sources.run(["conntrack", "-L", "-f", family, "-o", "extended,id"],
-                                                   timeout=self._timeout))
-                except CommandNotFound:
-                    raise SourceError("no /proc/net/nf_conntrack and no conntrack tool") from None
-                except CommandFailed as exc:
-                    if family == "ipv4":
-                        raise
-                    parts.append(exc.output)  # no IPv6 conntrack module: IPv4 alone is still right
-            text = "\n".join(parts)
-        flows, bad = parse_conntrack(text)
+        """The flow table now; SourceError when neither /proc nor the conntrack tool can be read. From /proc
+        the flows are parsed while the file is read, so consume them before the next call."""
         acct = self.acct_enabled()
-        if acct is None and flows:
-            acct = any(f.orig_bytes is not None for f in flows)
-        return Snapshot(flows, acct, bad, source)
+        lines = None if self._use_tool else self._sources.iter_lines("/proc/net/nf_conntrack")
+        if lines is not None:
+            return Snapshot(iter_conntrack(lines, self._bad), acct, "proc")
+        self._use_tool = True
+        parts = []
+        for family in ("ipv4", "ipv6"):
+            try:
+                parts.append(self._sources.run(["conntrack", "-L", "-f", family, "-o", "extended,id"],
+                                               timeout=self._timeout))
+            except CommandNotFound:
+                raise SourceError("no /proc/net/nf_conntrack and no conntrack tool") from None
+            except CommandFailed as exc:
+                if family == "ipv4":
+                    raise
+                parts.append(exc.output)  # no IPv6 conntrack module: IPv4 alone is still right
+        text = "\n".join(parts)
+        if acct is None and " src=" in text:
+            acct = " bytes=" in text
+        return Snapshot(iter_conntrack(text.splitlines(), self._bad), acct, "conntrack")
 
 
 # ---- per-interval deltas ------------------------------------------------------------------------------
@@ -251,9 +263,13 @@ class FlowTracker:
 
     def update(self, flows: Iterable[Flow], ts: int) -> list[FlowDelta]:
         """Deltas of every flow that is in the table now (including new ones), against the last reading."""
+        return list(self.iter_update(flows, ts))
+
+    def iter_update(self, flows: Iterable[Flow], ts: int) -> Iterator[FlowDelta]:
+        """Like ``update`` but one delta at a time, so a large table is never held whole. The new state is
+        kept only once the iterator is exhausted: always consume it to the end."""
         previous = self._flows
         current: dict[str, _FlowState] = {}
-        deltas: list[FlowDelta] = []
         dropped = 0
         primed = self._primed
         last_ts = self._last_ts
@@ -272,8 +288,11 @@ class FlowTracker:
             if state is not None and state.start is not None and start is not None \
                     and abs(state.start - start) > self._slack:
                 state = None  # same tuple, another connection
-            if state is not None and _went_down(state.counters, counters):
-                state = None  # same tuple (and id), counters restarted: another connection
+            if state is not None:
+                before = state.counters
+                if (counters[1] is not None and before[1] is not None and counters[1] < before[1]) or \
+                        (counters[3] is not None and before[3] is not None and counters[3] < before[3]):
+                    state = None  # same tuple (and id), byte counters restarted: another connection
             if state is None:
                 fresh.append((track, flow, counters, start))
                 continue
@@ -283,9 +302,8 @@ class FlowTracker:
                 state.start = start
             current[track] = state
             if primed:
-                deltas.append(FlowDelta(flow, _sub(counters[0], before[0]), _sub(counters[1], before[1]),
-                                        _sub(counters[2], before[2]), _sub(counters[3], before[3]),
-                                        False, state))
+                yield FlowDelta(flow, _sub(counters[0], before[0]), _sub(counters[1], before[1]),
+                                _sub(counters[2], before[2]), _sub(counters[3], before[3]), False, state)
         # Flows already tracked keep their place; new ones fill what room the cap leaves.
         for track, flow, counters, start in fresh:
             if track in current:
@@ -300,15 +318,11 @@ class FlowTracker:
             began_within = start is None or last_ts is None or start >= last_ts - self._slack
             if (doubtful and start is None) or not began_within:
                 continue  # existed before the last reading but was not tracked: baseline only
-            deltas.append(FlowDelta(flow, *counters, True, state))
+            yield FlowDelta(flow, *counters, True, state)
         self.ended = sum(1 for track in previous if track not in current)
         self._flows = current
         self._primed = True
         self._last_ts = ts
         self._dropped_last = self.dropped = dropped
         self.dropped_total += dropped
-        return deltas
 
-
-def _went_down(before: tuple[int | None, ...], now: tuple[int | None, ...]) -> bool:
-    return any(b is not None and n is not None and n < b for b, n in zip(before, now, strict=True))

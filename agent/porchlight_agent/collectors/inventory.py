@@ -137,6 +137,11 @@ class InventoryCollector:
         return ["mac_hashed"] if self._hash.enabled else []
 
     @property
+    def remembered(self) -> int:
+        """Devices whose first/last-seen times are kept (at most ``max_devices``)."""
+        return len(self._known)
+
+    @property
     def ip_to_mac(self) -> Mapping[str, str]:
         """Real MAC of each LAN address (leases and neighbours) as of the last refresh."""
         return self._ip_to_mac

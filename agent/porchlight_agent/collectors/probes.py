@@ -8,8 +8,8 @@ gateway's resolver through the Sources seam.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import struct
 import time
 from collections.abc import Callable, Sequence
@@ -181,7 +181,7 @@ class ProbesCollector:
         times: list[float] = []
         sent = 0
         for name in self._dns_names:
-            txid = secrets.randbelow(0x10000)
+            txid = int.from_bytes(os.urandom(2), "big")
             query = build_dns_query(name, txid)
             sent += 1
             started = self._clock()

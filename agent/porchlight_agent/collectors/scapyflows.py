@@ -166,4 +166,4 @@ class ScapyFlowSource:
                     str(conv.serial), max(0, int(ts - conv.start)), False))
                 if conv.closed or ts - conv.last > timeout:
                     del self._flows[key]  # reported one last time with its final counters
-        return Snapshot(flows, True, 0, "scapy")
+        return Snapshot(flows, True, "scapy")

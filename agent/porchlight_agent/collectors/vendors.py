@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
 from ..privacy import is_locally_administered
 
 __all__ = ["DEFAULT_OUI_TABLE", "OuiTable"]
+
+
+def _rows(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    for line in lines:
+        prefix, sep, vendor = line.partition(",")
+        prefix = prefix.strip().replace(":", "").replace("-", "")
+        vendor = vendor.strip().strip('"')
+        if sep and len(prefix) == 6 and vendor:
+            try:
+                int(prefix, 16)
+            except ValueError:
+                continue
+            yield prefix, vendor
 
 DEFAULT_OUI_TABLE: Final = Path(__file__).resolve().parent.parent / "data" / "oui.csv"
 
@@ -19,32 +33,37 @@ class OuiTable:
 
     __slots__ = ("_names", "_prefixes", "_vendor_of")
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
-        pairs = sorted((int(prefix, 16), vendor) for prefix, vendor in rows)
-        self._names: list[str] = sorted({vendor for _, vendor in pairs})
-        index = {name: i for i, name in enumerate(self._names)}
-        self._prefixes = array("I", (p for p, _ in pairs))
-        self._vendor_of = array("H", (index[v] for _, v in pairs))
+    def __init__(self, rows: Iterable[tuple[str, str]]) -> None:
+        self._names: list[str] = []
+        index: dict[str, int] = {}
+        self._prefixes = array("I")
+        self._vendor_of = array("H")
+        ordered = True
+        for prefix, vendor in rows:
+            value = int(prefix, 16)
+            if self._prefixes and value <= self._prefixes[-1]:
+                ordered = False
+            i = index.get(vendor)
+            if i is None:
+                i = index[vendor] = len(self._names)
+                self._names.append(vendor)
+            self._prefixes.append(value)
+            self._vendor_of.append(i)
+        if not ordered:  # the refresh script writes sorted tables; anything else is sorted once here
+            pairs = sorted(zip(self._prefixes, self._vendor_of, strict=True))
+            self._prefixes = array("I", (p for p, _ in pairs))
+            self._vendor_of = array("H", (v for _, v in pairs))
 
     @classmethod
     def from_csv_text(cls, text: str) -> OuiTable:
         """Parse ``prefix,vendor`` lines (a header line and malformed lines are skipped)."""
-        rows = []
-        for line in text.splitlines():
-            prefix, sep, vendor = line.partition(",")
-            prefix = prefix.strip().replace(":", "").replace("-", "")
-            if sep and len(prefix) == 6 and vendor.strip():
-                try:
-                    int(prefix, 16)
-                except ValueError:
-                    continue
-                rows.append((prefix, vendor.strip().strip('"')))
-        return cls(rows)
+        return cls(_rows(text.splitlines()))
 
     @classmethod
     def load(cls, path: Path = DEFAULT_OUI_TABLE) -> OuiTable:
-        """The table shipped with the agent (or another one in the same format)."""
-        return cls.from_csv_text(path.read_text(encoding="utf-8"))
+        """The table shipped with the agent (or another one in the same format), read line by line."""
+        with open(path, encoding="utf-8") as fh:
+            return cls(_rows(fh))
 
     def __len__(self) -> int:
         return len(self._prefixes)

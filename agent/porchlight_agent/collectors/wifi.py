@@ -161,6 +161,11 @@ class WifiCollector:
         self.skipped = 0
 
     @property
+    def flags(self) -> list[str]:
+        """Header flags: ``mac_hashed`` when MACs are reported as keyed hashes."""
+        return ["mac_hashed"] if self._hash.enabled else []
+
+    @property
     def associated(self) -> Mapping[str, AssociatedStation]:
         """Stations associated at the last sample, keyed by real MAC (for the inventory)."""
         return self._associated

@@ -33,8 +33,11 @@ MIN_OWN_HISTORY = 2
 SMTP_MIN_NEW_FLOWS = 300
 SMTP_MIN_BYTES_UP = 10_000_000
 SMTP_MIN_HOUR_NEW_FLOWS = 20
-#: Destination spread: distinct remote addresses per hour for a device.
-SPREAD_MIN_DESTS_PER_HOUR = 300
+#: Destination spread: distinct remote addresses a device reached in one sample (a minute), summed over its
+#: applications (the rollup keeps each application's busiest sample); browsing reaches a few dozen at most.
+SPREAD_MIN_DESTS = 60
+#: An application row is looked at for spread only when it alone reached this many (SQL pre-filter).
+SPREAD_MIN_ROW_DESTS = 20
 #: A device is expected to stream/play in an hour when its normal for that hour is at least this much.
 STREAMING_ACTIVE_HOUR_BYTES = 100_000_000
 GAMING_ACTIVE_HOUR_BYTES = 10_000_000
@@ -174,12 +177,12 @@ def _smtp(home: HomeActivity, d: DeviceActivity) -> ActivityChange | None:
         zmax = max(z for _, z in unusual)
         text = (f"The {d.label} started sending mail directly to mail servers (SMTP): {flows:.0f} new mail "
                 f"connections and {human_bytes(up)} sent in the last 24 hours, up to {dests:.0f} different servers "
-                f"in an hour; it normally opens about {normal:.0f} a day. Unusual in {len(unusual)} of "
+                f"in a minute; it normally opens about {normal:.0f} a day. Unusual in {len(unusual)} of "
                 f"{len(a.hours)} hours (up to {zmax:.0f} times its usual variation).")
         return ActivityChange(home.home_id, "smtp_spam", d.mac, "smtp", round(zmax, 1), len(unusual),
                               f"New heavy outbound mail (SMTP) from the {d.label}",
                               (Reason("smtp_outbound", text, {"mac": d.mac, "new_flows": flows, "bytes_up": up,
-                                                              "max_dests_per_hour": dests, "normal_new_flows": normal,
+                                                              "max_dests_per_minute": dests, "normal_new_flows": normal,
                                                               "z": round(zmax, 1), "unusual_hours": len(unusual)}),),
                               ACTIONS["smtp_spam"], unusual[0][0].hour)
     return None
@@ -189,20 +192,20 @@ def _spread(home: HomeActivity, d: DeviceActivity) -> ActivityChange | None:
     unusual: list[tuple[HourActivity, float]] = []
     for h in d.dests_hours:
         z, own = _z(h.dests, h.base_dests, FLOOR_DESTS)
-        if _unusual(z, own) and h.dests >= SPREAD_MIN_DESTS_PER_HOUR:
+        if _unusual(z, own) and h.dests >= SPREAD_MIN_DESTS:
             unusual.append((h, z))
     if len(unusual) < MIN_UNUSUAL_HOURS:
         return None
     peak = max(h.dests for h, _ in unusual)
     normal = median([h.base_dests.median for h, _ in unusual if h.base_dests is not None] or [0.0])
     zmax = max(z for _, z in unusual)
-    text = (f"The {d.label} contacted up to {peak:.0f} different Internet addresses an hour, against about "
-            f"{normal:.0f} normally for those hours; unusual in {len(unusual)} of {len(d.dests_hours)} hours "
+    text = (f"The {d.label} contacted up to {peak:.0f} different Internet addresses a minute, against about "
+            f"{normal:.0f} normally at those hours; unusual in {len(unusual)} of {len(d.dests_hours)} hours "
             f"(up to {zmax:.0f} times its usual variation).")
     return ActivityChange(home.home_id, "destination_spread", d.mac, None, round(zmax, 1), len(unusual),
                           f"Sudden spread to many new destinations from the {d.label}",
-                          (Reason("destination_spread", text, {"mac": d.mac, "peak_dests_per_hour": peak,
-                                                               "normal_dests_per_hour": normal, "z": round(zmax, 1),
+                          (Reason("destination_spread", text, {"mac": d.mac, "peak_dests_per_minute": peak,
+                                                               "normal_dests_per_minute": normal, "z": round(zmax, 1),
                                                                "unusual_hours": len(unusual)}),),
                           ACTIONS["destination_spread"], unusual[0][0].hour)
 

@@ -45,7 +45,7 @@ def _candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dic
     devices: set[Key] = set()
     for r in conn.execute(sql("activity_spike_candidates"), {
             "start": start, "end": end, "smtp_hour_flows": ac.SMTP_MIN_HOUR_NEW_FLOWS,
-            "spread_dests": ac.SPREAD_MIN_DESTS_PER_HOUR, "min_hours": ac.MIN_UNUSUAL_HOURS}):
+            "spread_dests": ac.SPREAD_MIN_DESTS, "row_dests": ac.SPREAD_MIN_ROW_DESTS, "min_hours": ac.MIN_UNUSUAL_HOURS}):
         devices.add((int(r[0]), int(r[1])))
     for apps, active in ((STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES), (GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
         for r in conn.execute(sql("activity_silent_candidates"), {

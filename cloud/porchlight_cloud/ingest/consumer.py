@@ -289,7 +289,7 @@ class Consumer:
         except psycopg.Error as exc:
             log.warning("event=dictionary_reload_failed error=%r", str(exc)[:200])
             return Rejected(incoming, UnknownDictionaryError.reason, "dictionary reload failed")
-        except Exception as exc:  # noqa: BLE001 - a bug must quarantine one message, not wedge the worker
+        except Exception as exc:
             log.exception("event=decode_bug topic=%s", incoming.topic)
             return Rejected(incoming, InternalDecodeError.reason, f"{type(exc).__name__}: {exc}")
 

@@ -43,7 +43,7 @@ class Maintenance(threading.Thread):
                 next_retention = time.monotonic() + self.settings.retention_interval_s
 
     def _rollup(self, conn: psycopg.Connection[object]) -> None:
-        done = rollups.run(conn, settle_s=self.settings.rollup_settle_s, stop=self.stop)
+        done = rollups.run(conn, grace_s=self.settings.rollup_grace_s, stop=self.stop)
         if done:
             log.info("event=rollup buckets=%d", done)
 

@@ -27,9 +27,9 @@ BAND_DGHZ: Final = {"2.4": 24, "5": 50, "6": 60}
 STATION_Q_FIELDS: Final = ("band_dghz", "signal_avg_dbm", "signal_min_dbm", "tx_rate_mbps", "rx_rate_mbps",
                            "weak_s")
 STATION_C_FIELDS: Final = ("tx_bytes", "rx_bytes", "tx_packets", "tx_retries")
-RADIO_FIELDS: Final = ("band_ghz", "channel", "width_mhz", "noise_dbm", "busy_pct", "tx_pct", "rx_pct",
+RADIO_FIELDS: Final = ("band_dghz", "channel", "width_mhz", "noise_dbm", "busy_pct", "tx_pct", "rx_pct",
                        "stations")
-PROBE_FIELDS: Final = ("kind_code", "sent", "lost", "rtt_ms", "rtt_max_ms", "jitter_ms")
+PROBE_FIELDS: Final = ("kind_code", "sent", "lost", "rtt_dms", "rtt_max_dms", "jitter_dms")  # dms = 0.1 ms
 _I2: Final = 32767
 _I4: Final = 2**31 - 1
 _I8: Final = 2**63 - 1
@@ -57,11 +57,11 @@ class Summary:
     meta: tuple[Any, ...]                    # span_s, sample_interval_s, kind, flags, dropped, queue_depth
     health: tuple[Any, ...]                  # see HEALTH_COLUMNS
     station_macs: list[str] = field(default_factory=list)
-    station_q: list[list[int | None]] = field(default_factory=list)
-    station_c: list[list[float | None]] = field(default_factory=list)
-    radios: list[list[float | None]] = field(default_factory=list)
+    station_q: list[int | None] = field(default_factory=list)        # flattened [station][STATION_Q_FIELDS]
+    station_c: list[float | None] = field(default_factory=list)      # flattened [station][STATION_C_FIELDS]
+    radios: list[int | None] = field(default_factory=list)           # flattened [radio][RADIO_FIELDS]
     probe_targets: list[str] = field(default_factory=list)
-    probes: list[list[float | None]] = field(default_factory=list)
+    probes: list[int | None] = field(default_factory=list)           # flattened [probe][PROBE_FIELDS]
     apps: list[tuple[str, str, int, int, int, int, int, int, int]] = field(default_factory=list)
     events: list[tuple[int, str | None, str, str | None]] = field(default_factory=list)
     devices: list[tuple[Any, ...]] = field(default_factory=list)
@@ -101,7 +101,8 @@ def summarize(report: Report) -> Summary:
     )
     summary = Summary(
         report, h["home_id"], h["gateway_id"], h["boot_id"], _int(h["seq"], _I4, "header.seq"),
-        _epoch(h["start_ts"], "header.start_ts"), _epoch(h["end_ts"], "header.end_ts"), header, _health(doc.get("health"), interval),
+        _epoch(h["start_ts"], "header.start_ts"), _epoch(h["end_ts"], "header.end_ts"), header,
+        _health(doc.get("health"), interval),
     )
     summary.hours.add(hour_of(h["end_ts"]))
     if doc.get("stations"):
@@ -134,6 +135,15 @@ def _epoch(value: int, where: str) -> int:
 
 def _opt_int(value: int | None, limit: int, where: str) -> int | None:
     return None if value is None else _int(value, limit, where)
+
+
+def _i2(value: float | None, scale: int = 1) -> int | None:
+    """A measurement as a smallint in 1/scale units, clamped to the smallint range (3276.7 ms at scale 10)."""
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        return None
+    return max(-_I2 - 1, min(_I2, round(value * scale)))
 
 
 def _f4(value: float | None, where: str) -> float | None:
@@ -248,7 +258,7 @@ def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) ->
                 a[slot] = v if a[slot] is None else a[slot] + v
     for mac, a in acc.items():
         summary.station_macs.append(mac)
-        summary.station_q.append([
+        summary.station_q.extend([
             BAND_DGHZ.get(a[0]),
             _int(round(a[1] / a[2]), _I2, "stations.signal_dbm") if a[2] else None,
             _opt_int(a[3], _I2, "stations.signal_dbm"),
@@ -256,7 +266,7 @@ def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) ->
             _int(round(a[6] / a[7]), _I2, "stations.rx_rate_mbps") if a[7] else None,
             _int(a[8] * interval, _I2, "stations.signal_dbm") if a[2] else None,
         ])
-        summary.station_c.append([_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
+        summary.station_c.extend([_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
                                   _f4(a[11], "stations.tx_packets"), _f4(a[12], "stations.tx_retries")])
 
 
@@ -289,11 +299,10 @@ def _radios(columns: dict[str, list[Any]], summary: Summary) -> None:
         if stations[i] is not None and (a[11] is None or stations[i] > a[11]):
             a[11] = stations[i]
     for a in acc.values():
-        band_ghz = {"2.4": 2.4, "5": 5.0, "6": 6.0}.get(a[0])
-        summary.radios.append([
-            band_ghz, _f4(a[1], "radios.channel"), _f4(a[2], "radios.width_mhz"),
-            *(_f4(_mean(a[3 + 2 * k], a[4 + 2 * k]), "radios") for k in range(4)),
-            _f4(a[11], "radios.stations"),
+        summary.radios.extend([
+            BAND_DGHZ.get(a[0]), _i2(a[1]), _i2(a[2]),
+            *(_i2(_mean(a[3 + 2 * k], a[4 + 2 * k])) for k in range(4)),
+            _i2(a[11]),
         ])
 
 
@@ -330,10 +339,9 @@ def _probes(columns: dict[str, list[Any]], summary: Summary) -> None:
             a[6] += 1
     for (target, kind), a in acc.items():
         summary.probe_targets.append(target)
-        summary.probes.append([
-            float(PROBE_KIND_CODES.get(kind, 0)) or None, _f4(a[0], "probes.sent"), _f4(a[1], "probes.lost"),
-            _f4(_mean(a[2], a[3]), "probes.rtt_ms"), _f4(a[4], "probes.rtt_max_ms"),
-            _f4(_mean(a[5], a[6]), "probes.jitter_ms"),
+        summary.probes.extend([
+            PROBE_KIND_CODES.get(kind), _i2(a[0]), _i2(a[1]), _i2(_mean(a[2], a[3]), 10), _i2(a[4], 10),
+            _i2(_mean(a[5], a[6]), 10),
         ])
 
 

@@ -37,7 +37,7 @@ class Home:
         rng = random.Random(seed * 1_000_003 + index)
         home = cls(f"{prefix}-{index:06d}", f"gw-{prefix}-{index:06d}", f"boot-{rng.getrandbits(48):012x}", rng)
         for d in range(8):
-            mac = "02:%02x:%02x:%02x:%02x:%02x" % (index >> 16 & 255, index >> 8 & 255, index & 255, d, 1)
+            mac = f"02:{index >> 16 & 255:02x}:{index >> 8 & 255:02x}:{index & 255:02x}:{d:02x}:01"
             wifi = d < 6
             home.devices.append({
                 "mac": mac, "hostname": f"{CLASSES[d]}-{d}", "vendor": "Acme", "device_class": CLASSES[d],

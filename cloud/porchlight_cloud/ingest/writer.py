@@ -59,6 +59,11 @@ def _dt(epoch: int | float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
+def _software(s: Summary) -> tuple[str, str, str]:
+    header = s.report.header
+    return header["model"], header["firmware"], header["agent_version"]
+
+
 def _info(d: tuple[Any, ...]) -> tuple[Any, ...]:
     conf = d[4]
     return (d[1], d[2], d[3], None if conf is None else round(conf, 1), d[5], tuple(d[6]) if d[6] else None)
@@ -161,8 +166,8 @@ class Writer:
         if first_home:
             newest = {s.gateway_id: s for s in candidates if s.gateway_id in first_home}
             gateways_store.create_gateways(cur, (
-                (g, home_keys[first_home[g]], s.report.header["model"], s.report.header["firmware"], s.report.header["agent_version"],
-                 _dt(s.report.incoming.received_at)) for g, s in sorted(newest.items())))
+                (g, home_keys[first_home[g]], *_software(s), _dt(s.report.incoming.received_at))
+                for g, s in sorted(newest.items())))
             # Another worker may have bound the same new gateway first: believe the database.
             bound.update(gateways_store.bindings(cur, sorted(first_home)))
         accepted: list[tuple[Summary, int, int]] = []
@@ -214,20 +219,18 @@ class Writer:
         result.rows["events"] = reports_store.add_events(cur, (
             (_dt(ts), home_key, dev_keys[(home_key, mac)] if mac else None, kind, detail)
             for s, _, home_key, _ in fresh for ts, mac, kind, detail in s.events))
-        result.rows["app_hourly"] = reports_store.add_app_counters(cur, (
+        result.rows["app_pending"] = reports_store.add_app_counters(cur, (
             (home_key, _dt(hour), dev_keys[(home_key, mac)] if mac else 0, labels[app], *counters)
             for s, _, home_key, _ in fresh for mac, app, hour, *counters in s.apps))
         self._sequences(cur, fresh, result)
-        newest: dict[int, tuple[Summary, float]] = {}
+        newest: dict[int, Summary] = {}
+        seen: dict[int, float] = {}
         for s, gateway_key, _, _ in fresh:
-            seen = max(s.report.incoming.received_at, newest[gateway_key][1] if gateway_key in newest else 0.0)
-            if gateway_key not in newest or s.end_ts >= newest[gateway_key][0].end_ts:
-                newest[gateway_key] = (s, seen)
-            else:
-                newest[gateway_key] = (newest[gateway_key][0], seen)
+            if gateway_key not in newest or s.end_ts >= newest[gateway_key].end_ts:
+                newest[gateway_key] = s
+            seen[gateway_key] = max(seen.get(gateway_key, 0.0), s.report.incoming.received_at)
         gateways_store.update_state(cur, [
-            (g, s.report.header["model"], s.report.header["firmware"], s.report.header["agent_version"], _dt(seen), s.boot_id, s.seq,
-             _dt(s.end_ts)) for g, (s, seen) in newest.items()])
+            (g, *_software(s), _dt(seen[g]), s.boot_id, s.seq, _dt(s.end_ts)) for g, s in newest.items()])
         reports_store.mark_dirty(cur, ((home_key, _dt(hour)) for s, _, home_key, _ in fresh for hour in s.hours))
 
     def _resolve_boots(self, cur: psycopg.Cursor[Any], accepted: list[tuple[Summary, int, int]],

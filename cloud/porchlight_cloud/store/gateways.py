@@ -14,7 +14,6 @@ import psycopg
 
 from .staging import copy_rows
 
-
 Binding = tuple[int, int, str]  # gateway_key, home_key, home_id
 
 

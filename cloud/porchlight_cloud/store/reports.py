@@ -1,4 +1,4 @@
-"""The report ledger (with its per-report samples), events, hourly app counters and rollup dirty marks.
+"""The report ledger (with its per-report samples), events, pending app counters and rollup dirty marks.
 
 All writes here run inside the ingest batch transaction. The ledger insert is the exactly-once gate:
 reports are COPYed into staging and merged with ON CONFLICT DO NOTHING RETURNING, and only the reports
@@ -25,7 +25,7 @@ REPORT_TYPES: Final = (
     "timestamptz", "int4", "int4", "int4", "int4", "int2", "int2", "int2", "int4",
     "int4", "int2", "int4", "int2", "float4", "float4", "float4", "float4",
     "int4", "int2", "int8", "int8", "int4", "int4", "int4",
-    "int4[]", "int2[]", "float4[]", "float4[]", "int4[]", "float4[]",
+    "int4[]", "int2[]", "float4[]", "int2[]", "int4[]", "int2[]",
 )
 APP_COLUMNS: Final = ("home_key", "bucket", "device_key", "app_id", "bytes_up", "bytes_down", "flows", "new_flows",
                       "dests_max", "active_s")
@@ -38,17 +38,6 @@ INSERT INTO reports SELECT DISTINCT ON (home_key, ts, boot_key, seq) * FROM stag
 ORDER BY home_key, ts, boot_key, seq
 ON CONFLICT (home_key, ts, boot_key, seq) DO NOTHING
 RETURNING boot_key, seq, ts
-"""
-_MERGE_APPS = """
-INSERT INTO app_hourly AS a (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows,
-                             dests_max, active_s)
-SELECT home_key, bucket, device_key, app_id, sum(bytes_up), sum(bytes_down), sum(flows), sum(new_flows),
-       max(dests_max), sum(active_s)
-FROM stage_apps GROUP BY home_key, bucket, device_key, app_id ORDER BY home_key, bucket, device_key, app_id
-ON CONFLICT (home_key, bucket, device_key, app_id) DO UPDATE SET
-    bytes_up = a.bytes_up + EXCLUDED.bytes_up, bytes_down = a.bytes_down + EXCLUDED.bytes_down,
-    flows = a.flows + EXCLUDED.flows, new_flows = a.new_flows + EXCLUDED.new_flows,
-    dests_max = GREATEST(a.dests_max, EXCLUDED.dests_max), active_s = a.active_s + EXCLUDED.active_s
 """
 # DO UPDATE (not DO NOTHING) takes the row lock, so a rollup that deletes this mark waits for our commit
 # and then recomputes with our rows visible: a late report can never slip between a rollup's read and delete.
@@ -72,11 +61,8 @@ def add_events(cur: psycopg.Cursor[Any], rows: Iterable[Sequence[Any]]) -> int:
 
 
 def add_app_counters(cur: psycopg.Cursor[Any], rows: Iterable[Sequence[Any]]) -> int:
-    """Add per (home, hour, device, app) counters to app_hourly; return the staged rows."""
-    count = copy_rows(cur, "stage_apps", APP_COLUMNS, APP_TYPES, rows)
-    if count:
-        cur.execute(_MERGE_APPS)
-    return count
+    """Append per (home, hour, device, app) counters to app_pending (the rollup job folds them into app_hourly)."""
+    return copy_rows(cur, "app_pending", APP_COLUMNS, APP_TYPES, rows)
 
 
 def mark_dirty(cur: psycopg.Cursor[Any], buckets: Iterable[tuple[int, datetime]]) -> None:

@@ -22,7 +22,6 @@ CREATE TEMP TABLE IF NOT EXISTS stage_devices (
     connection text, ips text[], first_seen timestamptz, last_seen timestamptz
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_reports (LIKE reports) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS stage_apps (LIKE app_hourly) ON COMMIT DELETE ROWS;
 """
 
 

@@ -81,16 +81,21 @@ def test_offloaded_flows_without_timeout_column_are_parsed_and_marked() -> None:
     assert [f.proto for f in parsed] == ["tcp", "udp"]
 
 
-def test_malformed_lines_are_counted_not_fatal() -> None:
+def test_malformed_lines_are_counted_not_fatal(tmp_path: Path) -> None:
     parsed, bad = parse_conntrack("garbage line\nipv4 2 tcp 6 10 src=1.2.3.4 dst=5.6.7.8\n\n")
     assert (parsed, bad) == ([], 2)
+    (tmp_path / "proc/net").mkdir(parents=True)
+    (tmp_path / "proc/net/nf_conntrack").write_text("garbage\n" + (FIX / "nf_conntrack_t0.txt").read_text())
+    source = ConntrackSource(Sources(root=tmp_path, runner=FixtureRunner()))
+    assert len(list(source.read(1).flows)) == 11
+    assert source.bad_lines == 1
 
 
 # ---- the source ----
 
 def test_source_prefers_proc_and_reads_the_acct_sysctl() -> None:
     snap = ConntrackSource(Sources(root=FIX / "root", runner=FixtureRunner())).read(1)
-    assert (len(snap.flows), snap.acct, snap.source) == (11, True, "proc")
+    assert (len(list(snap.flows)), snap.acct, snap.source) == (11, True, "proc")
 
 
 def test_source_falls_back_to_the_conntrack_tool_for_ipv4_and_ipv6(tmp_path: Path) -> None:
@@ -109,7 +114,7 @@ def test_missing_ipv6_conntrack_still_gives_ipv4(tmp_path: Path) -> None:
         ("conntrack", "-L", "-f", "ipv4", "-o", "extended,id"): FIX / "conntrack_extended_ipv4_t0.txt",
         ("conntrack", "-L", "-f", "ipv6", "-o", "extended,id"): CommandFailed("conntrack: Protocol not supported"),
     })
-    assert len(ConntrackSource(Sources(root=tmp_path, runner=runner)).read(1).flows) == 3
+    assert len(list(ConntrackSource(Sources(root=tmp_path, runner=runner)).read(1).flows)) == 3
 
 
 def test_no_conntrack_at_all_is_a_collector_error(tmp_path: Path) -> None:

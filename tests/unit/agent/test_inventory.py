@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import shutil
 from pathlib import Path
 
@@ -103,6 +105,12 @@ def test_mac_normalisation_and_locally_administered_bit() -> None:
     assert normalize_mac("3c22fb123456") == PHONE
     assert normalize_mac("not a mac") is None
     assert is_locally_administered(RANDOM) and not is_locally_administered(PHONE)
+
+
+def test_mac_hash_is_hmac_sha256_of_the_normalised_mac() -> None:
+    for key in (b"home-a-key-0123456789", b"k" * 100):
+        expected = "h:" + hmac.new(key, PHONE.encode(), hashlib.sha256).hexdigest()[:16]
+        assert MacHasher(key)(PHONE) == expected
 
 
 def test_mac_hash_is_keyed_stable_and_home_specific() -> None:
@@ -220,4 +228,4 @@ def test_remembered_devices_are_bounded(root: Path) -> None:
     runner = FixtureRunner({("ip", "neigh", "show"): FIX / "ip_neigh.txt"})
     collector = InventoryCollector(Sources(root=root, runner=runner), max_devices=3)
     assert len(collector.collect(NOW)) == 6
-    assert len(collector._known) == 3
+    assert collector.remembered == 3

@@ -125,3 +125,15 @@ def test_a_record_without_a_known_section_is_refused() -> None:
 def test_build_needs_an_end_time() -> None:
     with pytest.raises(ValueError, match="end_ts"):
         ReportBuilder(T0, 60).build(IDENTITY, boot_id="b", seq=0)
+
+
+def test_counter_digits_keeps_that_many_significant_digits_of_traffic_counters() -> None:
+    from porchlight_agent.report import round_counter
+
+    assert round_counter(37_512_345, 3) == 37_500_000
+    assert round_counter(37_562_345, 3) == 37_600_000
+    assert round_counter(999, 3) == 999
+    assert round_counter(37_512_345, 0) == 37_512_345
+    rows = shape_section("apps", [{"ts": 1, "mac": "m", "app": "web", "bytes_down": 123_456, "flows": 12_345}],
+                         counter_digits=2)
+    assert rows[0]["bytes_down"] == 120_000 and rows[0]["flows"] == 12_345  # flows are not traffic counters

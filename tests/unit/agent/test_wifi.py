@@ -365,6 +365,8 @@ def test_hashed_macs_in_stations_and_events() -> None:
     assert hashed.startswith("h:") and len(hashed) == 18
     assert station(records, hashed).signal_dbm == -58
     assert PHONE in collector.associated  # the inventory still joins on the real MAC
+    assert collector.flags == ["mac_hashed"]
+    assert WifiCollector(Sources(runner=runner)).flags == []
     advance(runner)
     assert all(e.mac and e.mac.startswith("h:") for e in of(collector.collect(61), Event))
 

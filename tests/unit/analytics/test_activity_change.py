@@ -93,7 +93,7 @@ def test_a_phone_that_leaves_the_house_is_not_a_dead_streaming_device() -> None:
 
 
 def test_a_new_device_spreading_to_many_destinations_is_listed_against_peers() -> None:
-    spread = tuple(HourActivity(DAY + timedelta(hours=h), dests=2000.0 if h > 6 else 10.0,
+    spread = tuple(HourActivity(DAY + timedelta(hours=h), dests=400.0 if h > 6 else 10.0,
                                 base_dests=Baseline(15, 10, 40, "peers")) for h in range(24))
     cam = DeviceActivity("aa:cam", "camera", "camera", (), own_history=0, dests_hours=spread)
     changes = judge_home(HomeActivity("h", (cam,), WORKER))

@@ -7,14 +7,14 @@ WITH d AS (
     FROM home_daily
     WHERE bucket >= %(day)s::date - 27 AND bucket < %(day)s::date + 1
 ),
-s AS (
+s AS MATERIALIZED (
     SELECT home_key,
            sum(b) FILTER (WHERE day > %(day)s::date - 2) / 2.0 AS recent,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FILTER (WHERE day <= %(day)s::date - 7) AS prior,
            count(*) FILTER (WHERE day <= %(day)s::date - 7) AS nprior
     FROM d GROUP BY home_key
 ),
-fleet AS (
+fleet AS MATERIALIZED (
     SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY recent / prior), 1.0) AS ratio
     FROM s WHERE prior > 0 AND nprior >= %(min_prior_days)s
 )

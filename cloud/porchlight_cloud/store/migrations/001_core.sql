@@ -74,9 +74,11 @@ CREATE TABLE zstd_dictionaries (
 
 -- ---------------------------------------------------------------------------------------------------------
 -- The report ledger, one row per stored report, identified by (gateway, boot_id, seq) = (boot_key, seq).
--- It also carries the report's samples, summarised per report (5-minute resolution): one compact row per
--- report instead of one row per section keeps the tuple and index overhead to one per report, which is
--- what makes the 250 KB/home/day budget. Matrices are [entity][field]; the *_samples views name the fields.
+-- It also carries the report's samples, summarised per report (5-minute resolution). One compact row per
+-- report, not one row per section: the Apache edition has no compression and PostgreSQL only compresses
+-- values of rows over 2 KB, so what keeps a home within 250 KB/day is paying the tuple header, the index
+-- entry and the page slack once per report. Per-entity data are flattened [entity][field] arrays (smallint
+-- where the unit allows); the *_samples views below name the fields.
 CREATE TABLE reports (
     ts                timestamptz NOT NULL,  -- header.end_ts
     home_key          integer NOT NULL,
@@ -85,7 +87,7 @@ CREATE TABLE reports (
     span_s            integer NOT NULL,      -- end_ts - start_ts
     sample_interval_s smallint NOT NULL,
     kind              smallint NOT NULL,     -- 0 periodic, 1 diagnosis
-    flags             smallint NOT NULL,     -- bit set of header.flags, see porchlight_cloud.ingest.rows.FLAG_BITS
+    flags             smallint NOT NULL,     -- bit set of header.flags (porchlight_cloud.ingest.rows.FLAG_BITS)
     dropped_reports   integer,
     queue_depth       integer,
     -- health, summarised over the report's samples
@@ -103,17 +105,18 @@ CREATE TABLE reports (
     conntrack_max     integer,
     agent_cpu_ms      integer,
     agent_rss_kb      integer,               -- max
-    -- Wi-Fi stations, one entity per station MAC (multi-link stations summed over links)
+    -- Wi-Fi stations, one entity per station MAC (a multi-link station's links are summed)
     st_device         integer[],             -- device_key per station
-    st_q              smallint[],            -- [station][band_dghz, signal_avg_dbm, signal_min_dbm, tx_rate_mbps,
-                                             --           rx_rate_mbps, weak_s]
-    st_c              real[],                -- [station][tx_bytes, rx_bytes, tx_packets, tx_retries]
-    -- radios, one entity per radio
-    ra                real[],                -- [radio][band_ghz, channel, width_mhz, noise_dbm, busy_pct, tx_pct,
-                                             --         rx_pct, stations]
+    st_q              smallint[],            -- 6 per station: band_dghz (24/50/60), signal_avg_dbm (mean),
+                                             -- signal_min_dbm, tx_rate_mbps, rx_rate_mbps (means), weak_s
+    st_c              real[],                -- 4 per station, sums: tx_bytes, rx_bytes, tx_packets, tx_retries
+    -- radios: 8 per radio: band_dghz, channel, width_mhz, noise_dbm, busy_pct, tx_pct, rx_pct (means, whole
+    -- percent), stations (max)
+    ra                smallint[],
     -- QoE probes, one entity per (target, kind)
     pr_target         integer[],             -- label_id of the target
-    pr                real[]                 -- [probe][kind_code, sent, lost, rtt_ms, rtt_max_ms, jitter_ms]
+    pr                smallint[]             -- 6 per probe: kind_code (1 icmp, 2 tcp, 3 dns), sent, lost,
+                                             -- rtt, rtt_max, jitter in 0.1 ms (capped at 3276.7 ms)
 );
 SELECT create_hypertable('reports', 'ts', chunk_time_interval => interval '1 day', create_default_indexes => false);
 -- The one index: serves the rep's query (one home, a time range) and makes (boot_key, seq) exactly-once
@@ -165,12 +168,22 @@ CREATE TABLE ingest_workers (
 -- ---------------------------------------------------------------------------------------------------------
 -- Rollups. The Apache edition has no continuous aggregates, and ours aggregate over array columns, so the
 -- cloud maintains them itself: ingest marks the (home, hour) buckets it touched, `porchlight rollup`
--- recomputes just those. app_hourly is additive and written by ingest in the batch transaction.
+-- recomputes just those once their hour has closed. App counters are not kept per report: ingest appends
+-- them, summed per (home, hour, device, app), to app_pending, and the rollup job folds closed hours into
+-- app_hourly (written once per hour, so the retained table never churns).
 CREATE TABLE rollup_dirty (
     home_key  integer NOT NULL,
     bucket    timestamptz NOT NULL,
     marked_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (home_key, bucket)
+);
+
+-- Days whose daily rollups need recomputing (marked by the hourly rollup and the app fold).
+CREATE TABLE rollup_dirty_daily (
+    home_key  integer NOT NULL,
+    day       timestamptz NOT NULL,
+    marked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (home_key, day)
 );
 
 CREATE TABLE home_hourly (
@@ -213,6 +226,20 @@ ALTER TABLE home_daily ADD PRIMARY KEY (home_key, bucket);
 SELECT create_hypertable('home_daily', 'bucket', chunk_time_interval => interval '30 days',
                          create_default_indexes => false);
 
+CREATE TABLE app_pending (
+    home_key   integer NOT NULL,
+    bucket     timestamptz NOT NULL,
+    device_key integer NOT NULL,
+    app_id     integer NOT NULL,
+    bytes_up   bigint NOT NULL,
+    bytes_down bigint NOT NULL,
+    flows      integer NOT NULL,
+    new_flows  integer NOT NULL,
+    dests_max  integer NOT NULL,
+    active_s   integer NOT NULL
+);
+CREATE INDEX app_pending_bucket_idx ON app_pending (bucket);
+
 CREATE TABLE app_hourly (
     home_key   integer NOT NULL,
     bucket     timestamptz NOT NULL,
@@ -225,7 +252,7 @@ CREATE TABLE app_hourly (
     dests_max  integer NOT NULL,             -- most distinct destinations in one sample
     active_s   integer NOT NULL,             -- samples with traffic x sample interval
     PRIMARY KEY (home_key, bucket, device_key, app_id)
-) WITH (fillfactor = 90);
+);
 SELECT create_hypertable('app_hourly', 'bucket', chunk_time_interval => interval '1 day',
                          create_default_indexes => false);
 
@@ -233,6 +260,12 @@ CREATE TABLE app_daily (LIKE app_hourly INCLUDING DEFAULTS);
 ALTER TABLE app_daily ADD PRIMARY KEY (home_key, bucket, device_key, app_id);
 SELECT create_hypertable('app_daily', 'bucket', chunk_time_interval => interval '7 days',
                          create_default_indexes => false);
+
+-- Chunks whose indexes were rebuilt densely after their time range ended (store/compaction.py).
+CREATE TABLE compacted_chunks (
+    chunk        text PRIMARY KEY,
+    compacted_at timestamptz NOT NULL DEFAULT now()
+);
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Views that name the matrix fields: what analytics and the API read.
@@ -244,25 +277,25 @@ FROM reports r;
 
 CREATE VIEW station_samples AS
 SELECT r.ts, r.home_key, r.st_device[i] AS device_key,
-       (r.st_q[i][1] / 10.0)::real AS band_ghz, r.st_q[i][2] AS signal_avg_dbm, r.st_q[i][3] AS signal_min_dbm,
-       r.st_q[i][4] AS tx_rate_mbps, r.st_q[i][5] AS rx_rate_mbps, r.st_q[i][6] AS weak_s,
-       r.st_c[i][1]::bigint AS tx_bytes, r.st_c[i][2]::bigint AS rx_bytes,
-       r.st_c[i][3]::bigint AS tx_packets, r.st_c[i][4]::bigint AS tx_retries
-FROM reports r, generate_subscripts(r.st_device, 1) AS i;
+       (r.st_q[6 * i - 5] / 10.0)::real AS band_ghz, r.st_q[6 * i - 4] AS signal_avg_dbm,
+       r.st_q[6 * i - 3] AS signal_min_dbm, r.st_q[6 * i - 2] AS tx_rate_mbps, r.st_q[6 * i - 1] AS rx_rate_mbps,
+       r.st_q[6 * i] AS weak_s,
+       r.st_c[4 * i - 3]::bigint AS tx_bytes, r.st_c[4 * i - 2]::bigint AS rx_bytes,
+       r.st_c[4 * i - 1]::bigint AS tx_packets, r.st_c[4 * i]::bigint AS tx_retries
+FROM reports r, generate_series(1, cardinality(r.st_device)) AS i;
 
 CREATE VIEW radio_samples AS
-SELECT r.ts, r.home_key, r.ra[i][1] AS band_ghz, r.ra[i][2]::integer AS channel,
-       r.ra[i][3]::integer AS width_mhz, r.ra[i][4] AS noise_dbm, r.ra[i][5] AS busy_pct, r.ra[i][6] AS tx_pct,
-       r.ra[i][7] AS rx_pct, r.ra[i][8]::integer AS stations
-FROM reports r, generate_subscripts(r.ra, 1) AS i;
+SELECT r.ts, r.home_key, (r.ra[8 * i - 7] / 10.0)::real AS band_ghz, r.ra[8 * i - 6] AS channel,
+       r.ra[8 * i - 5] AS width_mhz, r.ra[8 * i - 4] AS noise_dbm, r.ra[8 * i - 3] AS busy_pct,
+       r.ra[8 * i - 2] AS tx_pct, r.ra[8 * i - 1] AS rx_pct, r.ra[8 * i] AS stations
+FROM reports r, generate_series(1, cardinality(r.ra) / 8) AS i;
 
 CREATE VIEW probe_samples AS
-SELECT r.ts, r.home_key, l.name AS target,
-       (ARRAY['icmp', 'tcp', 'dns'])[r.pr[i][1]::integer] AS kind,
-       r.pr[i][2]::integer AS sent, r.pr[i][3]::integer AS lost, r.pr[i][4] AS rtt_ms,
-       r.pr[i][5] AS rtt_max_ms, r.pr[i][6] AS jitter_ms
-FROM reports r, generate_subscripts(r.pr_target, 1) AS i, labels l
-WHERE l.label_id = r.pr_target[i];
+SELECT r.ts, r.home_key, l.name AS target, (ARRAY['icmp', 'tcp', 'dns'])[r.pr[6 * i - 5]] AS kind,
+       r.pr[6 * i - 4] AS sent, r.pr[6 * i - 3] AS lost, (r.pr[6 * i - 2] / 10.0)::real AS rtt_ms,
+       (r.pr[6 * i - 1] / 10.0)::real AS rtt_max_ms, (r.pr[6 * i] / 10.0)::real AS jitter_ms
+FROM reports r CROSS JOIN LATERAL generate_series(1, cardinality(r.pr_target)) AS i
+JOIN labels l ON l.label_id = r.pr_target[i];
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Native compression where the license has it (Community edition). The Apache edition stores raw chunks

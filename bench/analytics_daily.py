@@ -1,0 +1,169 @@
+"""Benchmark of the daily analytics on a large fleet: rollup rows made in SQL, the jobs timed, figures printed.
+
+    .venv/bin/python bench/analytics_daily.py --homes 100000
+
+Creates (or recreates) the database ``porchlight_bench_analytics`` on the project-local TimescaleDB, applies the
+migrations, and generates with generate_series: homes, gateways (8 model/firmware cohorts), ~6 devices per
+home, one day of hourly QoE scores and home rollups, the day's application rollup (about 6 device/app rows per
+home and hour), four weeks of daily rollups, and a few homes with injected trouble (spambots, a silent TV,
+fading households, poor Wi-Fi) so every code path runs. Then it times, on that day:
+struggling list + activity-change list (target 60 s together), cohorts (target 10 s), and the segments.
+Run on purpose, not by the test suite; prints the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from porchlight_cloud.analytics import activity_job, cohort_job, segment_job, struggling_job
+from porchlight_cloud.store import migrate
+
+ADMIN = "postgresql://porchlight@127.0.0.1:{port}/postgres"
+DB = "porchlight_bench_analytics"
+DAY = date(2026, 3, 9)
+
+SETUP = [
+    ("homes", """
+INSERT INTO homes (home_id, region, area, node, plan, tenure_start)
+SELECT 'h' || lpad(i::text, 7, '0'), 'r' || (i %% 8), 'r' || (i %% 8) || '-a' || (i / 8 %% 10),
+       'r' || (i %% 8) || '-a' || (i / 8 %% 10) || '-n' || (i / 80 %% 12),
+       (ARRAY['essential-100', 'family-500', 'gigabit-1000'])[1 + i %% 3],
+       CASE WHEN i %% 25 = 0 THEN %(day)s::date - 5 ELSE date '2021-01-01' + (i %% 1500) END
+FROM generate_series(1, %(homes)s) i"""),
+    ("gateways", """
+INSERT INTO gateways (gateway_id, home_key, model, firmware, last_seen)
+SELECT 'gw-' || home_key, home_key, 'model-' || (home_key / 7 %% 4), 'fw-' || (home_key / 29 %% 2), %(day)s::date
+FROM homes"""),
+    ("devices", """
+INSERT INTO devices (home_key, mac, hostname, device_class, first_seen)
+SELECT h.home_key, 'aa:' || lpad(to_hex(h.home_key), 8, '0') || ':' || d,
+       CASE d WHEN 1 THEN 'DESKTOP-' || h.home_key END,
+       (ARRAY['desktop', 'tv', 'phone', 'laptop', 'console', 'speaker'])[d], %(day)s::date - 400
+FROM homes h, generate_series(1, 6) d"""),
+    ("labels", """
+INSERT INTO labels (name) SELECT unnest(ARRAY['web', 'netflix', 'youtube', 'smtp', 'gaming', 'dns', 'quic',
+                                              'zoom', 'first_hop', '1.1.1.1'])
+ON CONFLICT DO NOTHING"""),
+    ("app_hourly (the day: ~6 device/app rows per home and hour)", """
+INSERT INTO app_hourly (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows, dests_max,
+                        active_s)
+SELECT d.home_key, %(day)s::timestamptz + make_interval(hours => hr), d.device_key, l.label_id,
+       (1e6 * (1 + random()))::bigint,
+       (CASE WHEN l.name = 'netflix' AND hr BETWEEN 18 AND 22 THEN 1.5e9 ELSE 3e7 END * (0.5 + random()))::bigint,
+       (5 + 20 * random())::int, (2 + 10 * random())::int, (3 + 15 * random())::int, 1200
+FROM devices d
+JOIN labels l ON l.name = CASE d.device_class WHEN 'tv' THEN 'netflix' WHEN 'console' THEN 'gaming'
+                              WHEN 'speaker' THEN 'dns' ELSE 'web' END
+CROSS JOIN generate_series(0, 23) hr
+WHERE d.device_class <> 'speaker' OR hr %% 2 = 0"""),
+    ("app_hourly (spambots: 1 in 5000 homes)", """
+INSERT INTO app_hourly (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows, dests_max,
+                        active_s)
+SELECT d.home_key, %(day)s::timestamptz + make_interval(hours => hr), d.device_key,
+       (SELECT label_id FROM labels WHERE name = 'smtp'), 60000000, 100000, 15000, 15000, 200, 3600
+FROM devices d CROSS JOIN generate_series(6, 23) hr
+WHERE d.home_key %% 5000 = 7 AND d.device_class = 'desktop'"""),
+    ("app_daily (the day and 11 earlier days, per device and app)", """
+INSERT INTO app_daily (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows, dests_max,
+                       active_s)
+SELECT d.home_key, %(day)s::timestamptz - make_interval(days => o), d.device_key, l.label_id,
+       (2e7 * (0.5 + random()))::bigint,
+       CASE WHEN o = 0 AND d.home_key %% 4000 = 11 AND d.device_class = 'tv' THEN 0
+            ELSE (CASE WHEN l.name = 'netflix' THEN 6e9 ELSE 6e8 END * (0.5 + random()))::bigint END,
+       200, 100, 20, 20000
+FROM devices d
+JOIN labels l ON l.name = CASE d.device_class WHEN 'tv' THEN 'netflix' WHEN 'console' THEN 'gaming'
+                              WHEN 'speaker' THEN 'dns' ELSE 'web' END
+CROSS JOIN unnest(ARRAY[0, 1, 2, 3, 4, 5, 6, 7, 14, 21, 28]) o"""),
+    ("app_hourly history of the silent TVs' homes (same hours, earlier days)", """
+INSERT INTO app_hourly (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows, dests_max,
+                        active_s)
+SELECT d.home_key, %(day)s::timestamptz - make_interval(days => o) + make_interval(hours => hr), d.device_key,
+       (SELECT label_id FROM labels WHERE name = 'netflix'), 1000000, 1500000000, 10, 3, 3, 3600
+FROM devices d CROSS JOIN unnest(ARRAY[1, 2, 3, 4, 5, 6, 7, 14, 21, 28]) o CROSS JOIN generate_series(18, 22) hr
+WHERE d.home_key %% 4000 = 11 AND d.device_class = 'tv'"""),
+    ("silent TVs: nothing today", """
+DELETE FROM app_hourly a USING devices d
+WHERE a.device_key = d.device_key AND d.home_key %% 4000 = 11 AND d.device_class = 'tv'
+  AND a.bucket >= %(day)s::date AND a.bucket < %(day)s::date + 1"""),
+    ("home_daily (28 days; 1 in 3000 households fading)", """
+INSERT INTO home_daily (home_key, bucket, reports, wan_rx_bytes, wan_tx_bytes)
+SELECT h.home_key, %(day)s::timestamptz - make_interval(days => o), 288,
+       (4e9 * (0.7 + 0.6 * random()) * CASE WHEN h.home_key %% 3000 = 5 AND o < 8 THEN 0.1 + 0.1 * o
+                                              ELSE 1 END)::bigint, 3e8::bigint
+FROM homes h CROSS JOIN generate_series(0, 27) o"""),
+    ("qoe_hourly (the day; 1 in 500 homes poor for an evening)", """
+INSERT INTO qoe_hourly (home_key, bucket, score, wifi, access, health, stability, traffic_bytes, reasons)
+SELECT h.home_key, %(day)s::timestamptz + make_interval(hours => hr),
+       CASE WHEN h.home_key %% 500 = 3 AND hr BETWEEN 18 AND 22 THEN 35 ELSE 90 + 10 * random() END,
+       CASE WHEN h.home_key %% 500 = 3 AND hr BETWEEN 18 AND 22 THEN 30 ELSE 90 + 10 * random() END,
+       CASE WHEN h.home_key / 7 %% 4 = 1 AND h.home_key / 29 %% 2 = 1 THEN 80 ELSE 90 END + 10 * random(),
+       95 + 5 * random(), 95 + 5 * random(), 4e8,
+       CASE WHEN h.home_key %% 500 = 3 AND hr BETWEEN 18 AND 22 THEN
+         '[{"code": "weak_signal", "text": "The tv had a weak Wi-Fi signal (-80 dBm)", "numbers": {"mac": "x"}}]'::jsonb
+       ELSE '[]'::jsonb END
+FROM homes h CROSS JOIN generate_series(0, 23) hr"""),
+    ("qoe_daily_normal (14 days)", """
+INSERT INTO qoe_daily_normal (home_key, day, median_score, mad_score, hours)
+SELECT home_key, %(day)s::date - o, 95, 2, 24 FROM homes CROSS JOIN generate_series(1, 14) o"""),
+    ("analyze", "ANALYZE"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--homes", type=int, default=100_000)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORCHLIGHT_PG_PORT", "55432")))
+    parser.add_argument("--keep", action="store_true", help="reuse the database if it exists (skip generation)")
+    args = parser.parse_args()
+    admin = ADMIN.format(port=args.port)
+    url = admin.rsplit("/", 1)[0] + f"/{DB}"
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone() is not None
+        if not (args.keep and exists):
+            conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DB}")
+            exists = False
+    if not exists:
+        migrate.migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            for name, statement in SETUP:
+                t = time.perf_counter()
+                cur = conn.execute(statement, {"homes": args.homes, "day": DAY})
+                print(f"setup {name}: {cur.rowcount if cur.rowcount >= 0 else '-'} rows, "
+                      f"{time.perf_counter() - t:.1f} s")
+    with psycopg.connect(url, autocommit=True) as conn:
+        homes = conn.execute("SELECT count(*) FROM homes").fetchone()
+        rows = conn.execute("SELECT count(*) FROM app_hourly").fetchone()
+        print(f"fleet: {homes[0] if homes else 0} homes, {rows[0] if rows else 0} app_hourly rows")
+        conn.execute("DELETE FROM findings")
+        t = time.perf_counter()
+        segments = segment_job.compute_segments(conn, DAY)
+        t_seg = time.perf_counter() - t
+        t = time.perf_counter()
+        struggling = struggling_job.run_daily(conn, DAY, segments)
+        t_str = time.perf_counter() - t
+        t = time.perf_counter()
+        activity = activity_job.run_daily(conn, DAY, segments)
+        t_act = time.perf_counter() - t
+        t = time.perf_counter()
+        cohorts = cohort_job.run_daily(conn, DAY)
+        t_coh = time.perf_counter() - t
+    print(f"segments:          {t_seg:6.1f} s  ({len(segments)} homes)")
+    print(f"struggling list:   {t_str:6.1f} s  ({struggling} homes listed)")
+    print(f"activity change:   {t_act:6.1f} s  ({activity} homes listed)")
+    print(f"  together:        {t_str + t_act:6.1f} s  (target <= 60 s)")
+    print(f"cohorts:           {t_coh:6.1f} s  ({len(cohorts)} findings: "
+          f"{', '.join(f'{c.model}/{c.firmware} {c.component}' for c in cohorts)}; target <= 10 s)")
+    print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; day analysed {DAY} (+{timedelta(days=1)})")
+
+
+if __name__ == "__main__":
+    main()
