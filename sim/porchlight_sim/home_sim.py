@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from .apps import STREAMING_APPS
 from .cadence import Cadence
 from .columnar import columnar_report
 from .faults import Effect
@@ -33,7 +34,6 @@ except ImportError:  # pragma: no cover - the simulator can run without the agen
 
 INVENTORY_RETENTION_S = 7 * DAY
 _RANDOM_REBOOT_MEAN_S = 45 * DAY
-_STREAMING = frozenset({"netflix", "youtube", "disney"})
 #: Record order per section, entity first then time, as the agent's report builder sorts them (runs of
 #: equal ids compress well). Sorting is stable, so time order survives within an entity.
 _ORDER = {
@@ -170,6 +170,28 @@ class HomeSimulator:
             return end, doc
         return None
 
+    # ---- driving the real agent (mode 1) ----------------------------------------------------------------
+
+    def sample(self, ts: int, sample_s: int) -> dict[str, list[dict[str, Any]]]:
+        """One sample's records, without cutting reports (mode 1 feeds them to the real agent)."""
+        out: dict[str, list[dict[str, Any]]] = {
+            "radios": [], "stations": [], "apps": [], "probes": [], "health": [], "events": []}
+        self._sample(ts, sample_s, out)
+        self.cursor = ts
+        return out
+
+    def inventory(self, ts: int) -> list[dict[str, Any]]:
+        """The devices records as of ``ts`` (what the gateway's DHCP and neighbour tables know)."""
+        return self._inventory(ts)
+
+    def reboot_before(self, ts: int) -> Reboot | None:
+        """The next planned reboot at or before ``ts``, taken off the plan and applied (None if none)."""
+        if self.reboots and self.reboots[0].ts <= ts:
+            reboot = self.reboots.pop(0)
+            self._reboot(reboot)
+            return reboot
+        return None
+
     # ---- one sample ------------------------------------------------------------------------------------
 
     def _moment(self, ts: int, dt: float, away: bool, scale: float) -> Moment:
@@ -226,7 +248,7 @@ class HomeSimulator:
                 if params["variant"] == "gone":
                     gone.add(str(params["mac"]))
                 else:
-                    silenced[str(params["mac"])] = _STREAMING
+                    silenced[str(params["mac"])] = STREAMING_APPS
             elif kind == "wifi_poor_coverage":
                 moved[str(params["mac"])] = e
         moment = self._moment(ts, dt, away, scale)

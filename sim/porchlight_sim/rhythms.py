@@ -80,55 +80,60 @@ def _a(app: str, curve: str, weight: float, down: float, up: float, session_s: f
     return Activity(app, curve, weight, down, up, session_s, needs, wfh_only)
 
 
-#: What each class of device does. Streaming rates are per stream (HD 5-8 Mbit/s).
+#: What each class of device does. Streaming rates are per stream (HD 5-8 Mbit/s). Generic browsing to
+#: hosts no classification table knows is "unclassified".
 PROFILES: dict[str, tuple[Activity, ...]] = {
     "phone": (
-        _a("web", "browsing", 0.50, 350, 45, 300), _a("quic", "browsing", 0.45, 900, 70, 240),
+        _a("instagram", "browsing", 0.25, 1300, 90, 300), _a("tiktok", "browsing", 0.20, 1600, 70, 400),
+        _a("whatsapp", "browsing", 0.30, 60, 40, 120), _a("google", "browsing", 0.30, 250, 40, 180),
         _a("youtube", "evening_tv", 0.25, 2500, 120, 600), _a("spotify", "music", 0.35, 320, 12, 1800),
         _a("facetime", "evening_tv", 0.06, 1500, 1500, 900),
-        _a("cloud_backup", "backup_night", 0.25, 40, 4000, 1200, needs="none"),
+        _a("icloud", "backup_night", 0.25, 40, 4000, 1200, needs="none"),
     ),
     "laptop": (
-        _a("web", "browsing", 0.60, 900, 110, 600), _a("teams", "office_calls", 1.0, 2200, 1600, 2400,
-                                                        wfh_only=True),
-        _a("youtube", "evening_tv", 0.25, 4000, 150, 900), _a("quic", "browsing", 0.3, 1500, 120, 400),
+        _a("google", "browsing", 0.45, 500, 80, 600), _a("unclassified", "browsing", 0.45, 900, 120, 600),
+        _a("teams", "office_calls", 1.0, 2200, 1600, 2400, wfh_only=True),
+        _a("youtube", "evening_tv", 0.25, 4000, 150, 900), _a("email", "browsing", 0.3, 25, 10, 600),
+        _a("windows_update", "backup_night", 0.05, 20000, 200, 900, needs="none"),
         _a("smtp", "browsing", 0.02, 4, 40, 60),
     ),
     "desktop": (
-        _a("web", "browsing", 0.55, 1100, 120, 900), _a("zoom", "office_calls", 1.0, 2500, 1500, 2400,
-                                                         wfh_only=True),
-        _a("youtube", "evening_tv", 0.30, 5000, 150, 900), _a("steam", "gaming", 0.04, 40000, 400, 1500),
-        _a("cloud_backup", "backup_night", 0.6, 60, 6000, 1800, needs="none"),
+        _a("google", "browsing", 0.45, 600, 90, 900), _a("unclassified", "browsing", 0.45, 1100, 120, 900),
+        _a("zoom", "office_calls", 1.0, 2500, 1500, 2400, wfh_only=True),
+        _a("youtube", "evening_tv", 0.30, 5000, 150, 900), _a("gaming", "gaming", 0.04, 40000, 400, 1500),
+        _a("unclassified", "backup_night", 0.6, 60, 6000, 1800, needs="none"),
         _a("smtp", "browsing", 0.02, 4, 40, 60),
     ),
     "tablet": (
         _a("youtube", "evening_tv", 0.35, 3500, 120, 1200), _a("netflix", "evening_tv", 0.15, 3000, 90, 2400),
-        _a("web", "browsing", 0.25, 500, 60, 300),
+        _a("google", "browsing", 0.25, 400, 60, 300),
     ),
     "tv": (
         _a("netflix", "evening_tv", 0.50, 7000, 160, 2700, needs="anyone"),
         _a("youtube", "evening_tv", 0.30, 5000, 150, 1800, needs="anyone"),
-        _a("disney", "evening_tv", 0.15, 6500, 150, 2700, needs="anyone"),
+        _a("disneyplus", "evening_tv", 0.15, 6500, 150, 2700, needs="anyone"),
+        _a("primevideo", "evening_tv", 0.10, 6500, 150, 2700, needs="anyone"),
     ),
     "streamer": (
         _a("netflix", "evening_tv", 0.55, 7500, 160, 2700, needs="anyone"),
         _a("youtube", "evening_tv", 0.30, 5500, 150, 1800, needs="anyone"),
-        _a("disney", "evening_tv", 0.20, 6500, 150, 2700, needs="anyone"),
+        _a("disneyplus", "evening_tv", 0.20, 6500, 150, 2700, needs="anyone"),
+        _a("primevideo", "evening_tv", 0.10, 6500, 150, 2700, needs="anyone"),
     ),
     "console": (
         _a("gaming", "gaming", 0.85, 150, 90, 3600, needs="anyone"),
-        _a("steam", "gaming", 0.05, 60000, 500, 1800, needs="anyone"),
+        _a("gaming", "gaming", 0.05, 60000, 500, 1800, needs="anyone"),  # a game download
         _a("youtube", "evening_tv", 0.05, 5000, 150, 1800, needs="anyone"),
     ),
     "speaker": (_a("spotify", "music", 0.40, 320, 10, 1800, needs="anyone"),),
     "camera": (
         _a("unclassified", "flat", 0.97, 25, 550, 36_000, needs="none"),
-        _a("quic", "daytime", 0.08, 60, 2500, 120, needs="none"),
+        _a("unclassified", "daytime", 0.08, 60, 2500, 120, needs="none"),  # motion clips
     ),
     "iot": (_a("unclassified", "flat", 0.30, 2, 2, 600, needs="none"),),
-    "printer": (_a("web", "daytime", 0.01, 20, 20, 120, needs="none"),),
+    "printer": (_a("unclassified", "daytime", 0.01, 20, 20, 120, needs="none"),),
     "nas": (
-        _a("cloud_backup", "backup_night", 0.9, 150, 9000, 3600, needs="none"),
+        _a("unclassified", "backup_night", 0.9, 150, 9000, 3600, needs="none"),
         _a("unclassified", "flat", 0.2, 30, 30, 600, needs="none"),
     ),
 }
@@ -138,8 +143,8 @@ PROFILES: dict[str, tuple[Activity, ...]] = {
 #: often absent, and its bytes when present are the mean over the time it was absent too.
 STANDBY: dict[str, tuple[tuple[str, float, float, float], ...]] = {
     "phone": (("quic", 0.6, 0.4, 0.6), ("dns", 0.05, 0.03, 0.5)),
-    "laptop": (("web", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
-    "desktop": (("web", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
+    "laptop": (("unclassified", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
+    "desktop": (("unclassified", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
     "tablet": (("quic", 0.5, 0.3, 0.5),),
     "tv": (("unclassified", 1.0, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3)),
     "streamer": (("unclassified", 0.9, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3)),

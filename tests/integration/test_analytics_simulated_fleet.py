@@ -57,8 +57,8 @@ def load_run(url: str, run_dir: Path, batch: int = 500) -> int:
 
 def replay(url: str, start: datetime, end: datetime, step: timedelta = timedelta(minutes=1),
            incident_window: Iterable[tuple[datetime, datetime]] = ()) -> dict[str, int]:
-    """Run the scheduled analytics over simulated time: every ``step`` (or every 5 minutes outside the windows
-    where the fleet is at full cadence and incidents matter)."""
+    """Run the scheduled analytics over simulated time: every ``step``; with ``incident_window`` given, every
+    ``step`` inside those windows and every 5 minutes outside them."""
     counts: dict[str, int] = {}
     windows = list(incident_window)
     t = start
@@ -67,7 +67,7 @@ def replay(url: str, start: datetime, end: datetime, step: timedelta = timedelta
             for job in schedule.run_scheduled(conn, t):
                 counts[job] = counts.get(job, 0) + 1
             fine = any(a <= t < b for a, b in windows)
-            t += step if fine else timedelta(minutes=5)
+            t += step if fine or not windows else timedelta(minutes=5)
     return counts
 
 

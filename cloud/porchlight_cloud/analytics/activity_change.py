@@ -41,6 +41,8 @@ SPREAD_MIN_ROW_DESTS = 20
 #: A device is expected to stream/play in an hour when its normal for that hour is at least this much.
 STREAMING_ACTIVE_HOUR_BYTES = 100_000_000
 GAMING_ACTIVE_HOUR_BYTES = 10_000_000
+#: Silence means something only for a daily habit: the device streamed (played) on this share of its earlier days.
+SILENT_HABIT_SHARE = 0.8
 #: Expected active hours in the day before silence means anything, and how silent it must be.
 SILENT_MIN_EXPECTED_HOURS = 3
 SILENT_MAX_SHARE = 0.05
@@ -110,6 +112,8 @@ class DeviceActivity:
     apps: tuple[AppHours, ...]
     own_history: int = 0  # earlier days behind its own normal (0: judged against peers)
     dests_hours: tuple[HourActivity, ...] = ()  # distinct destinations per hour, all applications together
+    #: Per silence kind: (earlier days on which it streamed / played, earlier days looked at).
+    habit: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +248,9 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
             what: str) -> ActivityChange | None:
     if d.own_history < MIN_OWN_HISTORY or not allows_finding(home.segment, kind):
         return None
+    active_days, days = d.habit.get(kind, (d.own_history, d.own_history))
+    if days < MIN_OWN_HISTORY or active_days < SILENT_HABIT_SHARE * days:
+        return None  # not a daily habit: a day without it is normal
     by_hour: dict[datetime, list[HourActivity]] = {}
     for a in d.apps:
         if a.app in group:
@@ -266,14 +273,15 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
         return None  # the whole home is quiet: a day away or a holiday, not this device
     z = (obs - exp) / spread if spread > 0 else -99.0
     first = min(hs[0].hour for hs in active)
-    text = (f"The {d.label} normally {what} about {human_bytes(exp)} during {len(active)} of these hours, "
-            f"but moved only {human_bytes(obs)} in the last 24 hours, while the rest of the household used "
+    text = (f"The {d.label} {what} on {active_days} of its last {days} comparable days, normally about "
+            f"{human_bytes(exp)} during {len(active)} of these hours, but moved only {human_bytes(obs)} in the last 24 hours, while the rest of the household used "
             f"the Internet as usual ({others:.0%} of its normal).")
     return ActivityChange(home.home_id, kind, d.mac, None, round(z, 1), len(active),
                           f"The {d.label} has gone silent",
                           (Reason(kind, text, {"mac": d.mac, "expected_bytes": round(exp),
                                                "observed_bytes": round(obs), "expected_active_hours": len(active),
-                                               "household_share": round(others, 2), "z": round(z, 1)}),),
+                                               "household_share": round(others, 2), "z": round(z, 1),
+                                               "habit_days": active_days, "history_days": days}),),
                           ACTIONS[kind], first)
 
 
@@ -327,9 +335,9 @@ def judge_home(home: HomeActivity) -> list[ActivityChange]:
             found.append(spread)
         if d.device_class not in ("phone", "laptop", "tablet"):  # mobile devices leave the house with people
             for group, kind, floor, what in ((STREAMING_APPS, "streaming_device_silent", STREAMING_ACTIVE_HOUR_BYTES,
-                                              "streams"),
+                                              "streamed"),
                                              (GAMING_APPS, "gaming_device_silent", GAMING_ACTIVE_HOUR_BYTES,
-                                              "plays online games, moving")):
+                                              "played online games")):
                 silent = _silent(home, d, group, kind, floor, what)
                 if silent:
                     found.append(silent)

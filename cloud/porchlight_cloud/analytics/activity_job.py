@@ -171,8 +171,16 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                 base = baseline_of(_samples(per_day, own)) if own else \
                     (peer_dests.get(cls) or peer_dests.get("unknown") or no_peer)
                 dests_hours.append(ac.HourActivity(h, dests=per_day.get(0, 0.0), base_dests=base))
+            habit: dict[str, tuple[int, int]] = {}
+            for kind, group, active in (("streaming_device_silent", STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES),
+                                        ("gaming_device_silent", GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
+                day_bytes: dict[int, float] = defaultdict(float)
+                for (app, _h, k), v in rows.items():
+                    if app in group and k > 0:
+                        day_bytes[k] += v[0] + v[1]
+                habit[kind] = (sum(1 for k in own if day_bytes.get(k, 0.0) >= active), len(own))
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
-                                            len(own), tuple(dests_hours)))
+                                            len(own), tuple(dests_hours), habit))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),

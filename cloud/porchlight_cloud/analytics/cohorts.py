@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .reasons import Reason
-from .significance import Comparison, compare
+from .significance import Comparison, compare_with_rest, pool_of
 
 COMPONENTS = ("wifi", "access", "health", "stability")
 COMPONENT_WORDS = {"wifi": "Wi-Fi", "access": "latency and loss (access network)", "health": "gateway health",
@@ -93,19 +93,19 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
     alpha = ALPHA / tests
     found: list[CohortFinding] = []
     for comp in components:
-        fleet_values = {h.home_id: v for h in homes if (v := h.values.get(comp)) is not None}
+        values = {h.home_id: v for h in homes if (v := h.values.get(comp)) is not None}
+        fleet = pool_of(list(values.values()))
+        by_model: dict[str, list[float]] = {}
+        for (model, _), members in cohorts.items():
+            by_model.setdefault(model, []).extend(v for h in members if (v := values.get(h.home_id)) is not None)
+        model_pools = {m: pool_of(vs) for m, vs in by_model.items()}
         for (model, firmware), members in sorted(cohorts.items()):
-            a = [v for h in members if (v := h.values.get(comp)) is not None]
-            if len(a) < MIN_HOMES:
+            a = [v for h in members if (v := values.get(h.home_id)) is not None]
+            if len(a) < MIN_HOMES or fleet.n - len(a) < MIN_HOMES:
                 continue
-            ids = {h.home_id for h in members}
-            rest = [v for k, v in fleet_values.items() if k not in ids]
-            same_model = [v for (m, f), ms in cohorts.items() if m == model and f != firmware
-                          for h in ms if (v := h.values.get(comp)) is not None]
-            if len(rest) < MIN_HOMES:
-                continue
-            vs_fleet = compare(a, rest)
-            vs_model = compare(a, same_model) if len(same_model) >= MIN_HOMES else None
+            vs_fleet = compare_with_rest(a, fleet)
+            same = model_pools[model]
+            vs_model = compare_with_rest(a, same) if same.n - len(a) >= MIN_HOMES else None
             judged, reference = (vs_model, "same_model_other_firmware") if vs_model else (vs_fleet, "fleet")
             p = max(judged.welch_p, judged.mann_whitney_p)
             if not (p < alpha and judged.diff <= -MIN_POINTS and judged.hedges_g <= -MIN_HEDGES_G):

@@ -57,7 +57,8 @@ def home_hours(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         for r in cur.execute(sql("qoe_home_hours"), params):
             key = (r["home_key"], r["bucket"])
             probes = ProbeHour(_f(r, "first_hop_rtt_ms"), _f(r, "first_hop_loss_pct"), _f(r, "internet_rtt_ms"),
-                               _f(r, "internet_jitter_ms"), _f(r, "internet_loss_pct"))
+                               _f(r, "internet_jitter_ms"), _f(r, "internet_loss_pct"), _i(r, "first_hop_sent"),
+                               _i(r, "first_hop_lost"), _i(r, "internet_sent"), _i(r, "internet_lost"))
             health = HealthHour(_i(r, "reboots"), _f(r, "cpu_pct"), _f(r, "mem_used_pct"))
             stability = StabilityHour(_i(r, "disconnects"), _i(r, "wan_flaps"))
             traffic = float(r["wan_bytes"] or 0) or float(r["wifi_bytes"] or 0)

@@ -8,6 +8,7 @@ A component with no data is ``None`` and the overall score uses the others.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,13 +102,33 @@ class RadioHour:
 
 @dataclass(frozen=True, slots=True)
 class ProbeHour:
-    """The hour's active probes: to the first hop and to targets beyond it."""
+    """The hour's active probes: to the first hop and to targets beyond it (with probe counts when known)."""
 
     first_hop_rtt_ms: float | None = None
     first_hop_loss_pct: float | None = None
     rtt_ms: float | None = None
     jitter_ms: float | None = None
     loss_pct: float | None = None
+    first_hop_sent: int | None = None
+    first_hop_lost: int | None = None
+    sent: int | None = None
+    lost: int | None = None
+
+
+#: One-sided 95 % confidence for the loss estimate (Wilson lower bound): one lost probe out of 20 is not "5 %
+#: loss", while a sustained 5 % over an hour's 300 probes is.
+LOSS_Z = 1.645
+
+
+def loss_lower_bound_pct(lost: int, sent: int) -> float:
+    """The Wilson score lower bound of the loss rate, in percent: what the probes prove at least."""
+    if sent <= 0 or lost <= 0:
+        return 0.0
+    p = lost / sent
+    z2 = LOSS_Z * LOSS_Z
+    centre = p + z2 / (2 * sent)
+    margin = LOSS_Z * math.sqrt(p * (1 - p) / sent + z2 / (4 * sent * sent))
+    return max(0.0, 100.0 * (centre - margin) / (1 + z2 / sent))
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +282,15 @@ def access_component(p: ProbeHour) -> ComponentScore:
         m.append((ramp(p.jitter_ms, JITTER_RAMP), Reason("high_jitter", f"Latency varied by {p.jitter_ms:.0f} ms "
                   "between packets (jitter; under 5 ms is good, over 30 ms breaks up calls).",
                   {"jitter_ms": round(p.jitter_ms, 1)})))
-    loss_values = [(p.loss_pct, "to the Internet", "loss_pct"), (p.first_hop_loss_pct, "to the first hop",
-                                                                  "first_hop_loss_pct")]
-    for value, where, key in loss_values:
-        if value is not None:
+    loss_values = [(p.loss_pct, p.lost, p.sent, "to the Internet", "loss_pct"),
+                   (p.first_hop_loss_pct, p.first_hop_lost, p.first_hop_sent, "to the first hop", "first_hop_loss_pct")]
+    for value, lost, sent, where, key in loss_values:
+        if lost is not None and sent:
+            bound = loss_lower_bound_pct(lost, sent)
+            m.append((ramp(bound, LOSS_RAMP), Reason("packet_loss", f"{lost} of {sent} test packets {where} were "
+                      f"lost ({100 * lost / sent:.1f}%, at least {bound:.1f}% with 95% confidence; under 0.1% is good, "
+                      "1% is felt in video calls).", {key: round(100 * lost / sent, 2), "lost": lost, "sent": sent})))
+        elif value is not None:
             m.append((ramp(value, LOSS_RAMP), Reason("packet_loss", f"{value:.1f}% of packets {where} were lost "
                       "(under 0.1% is good, 1% is felt in video calls).", {key: round(value, 2)})))
     if not m:

@@ -1,7 +1,8 @@
 """When each analysis runs: the service loop calls ``run_scheduled(conn, now)`` as often as it likes.
 
 - incidents: every minute (raw probe rows of the last minutes);
-- QoE of the current and previous hour, then the near-real-time struggling list: every 5 minutes;
+- QoE of the current hour (and the previous one early in the hour), then the near-real-time struggling list:
+  every 5 minutes;
 - the daily jobs for the previous day (QoE rescored over the whole day, segments, the struggling list, the
   activity-change list, cohorts): once per day, DAILY_DELAY after midnight UTC so late reports are in.
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 INCIDENT_EVERY = timedelta(minutes=1)
 RECENT_EVERY = timedelta(minutes=5)
 DAILY_DELAY = timedelta(minutes=30)
+#: The previous hour is scored again this long into the next one (late reports of its last minutes).
+PREVIOUS_HOUR_GRACE = timedelta(minutes=15)
 
 
 def _due(conn: psycopg.Connection[Any], job: str, now: datetime, every: timedelta) -> bool:
@@ -42,10 +45,12 @@ def _run(conn: psycopg.Connection[Any], name: str, fn: Callable[[], object]) -> 
 
 
 def run_recent(conn: psycopg.Connection[Any], now: datetime) -> None:
-    """Score the current and previous hour, then update the near-real-time struggling list."""
+    """Score the current hour (and the previous one early in the hour, for its last reports), then update the
+    near-real-time struggling list."""
     hour = now.replace(minute=0, second=0, microsecond=0)
     run_id = findings_store.start_run(conn, "qoe_recent", now)
-    rows = qoe_job.score_window(conn, hour - timedelta(hours=1), hour + timedelta(hours=1))
+    first = hour - timedelta(hours=1) if now - hour < PREVIOUS_HOUR_GRACE else hour
+    rows = qoe_job.score_window(conn, first, hour + timedelta(hours=1))
     findings_store.finish_run(conn, run_id, "ok", {"rows": rows})
     struggling_job.run_recent(conn, now)
 

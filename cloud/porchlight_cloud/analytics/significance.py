@@ -83,12 +83,16 @@ def _mean_var(xs: Sequence[float]) -> tuple[float, float]:
 def welch_lower(a: Sequence[float], b: Sequence[float]) -> float:
     """One-sided Welch t-test p-value for 'mean of a is lower than mean of b'."""
     (ma, va), (mb, vb) = _mean_var(a), _mean_var(b)
-    na, nb = len(a), len(b)
+    return welch_lower_moments(ma, va, len(a), mb, vb, len(b))
+
+
+def welch_lower_moments(ma: float, va: float, na: int, mb: float, vb: float, nb: int) -> float:
+    """Welch's one-sided p-value from each group's mean, variance and size."""
     se2 = va / na + vb / nb
     if se2 <= 0:
         return 0.0 if ma < mb else 1.0
     t = (ma - mb) / math.sqrt(se2)
-    df = se2 ** 2 / ((va / na) ** 2 / max(1, na - 1) + (vb / nb) ** 2 / max(1, nb - 1)) if se2 > 0 else 1.0
+    df = se2 ** 2 / ((va / na) ** 2 / max(1, na - 1) + (vb / nb) ** 2 / max(1, nb - 1))
     return t_sf(-t, df)
 
 
@@ -110,6 +114,50 @@ def mann_whitney_lower(a: Sequence[float], b: Sequence[float], b_sorted: Sequenc
     sigma = math.sqrt(na * nb * (na + nb + 1) / 12.0)
     z = (u - mu + 0.5) / sigma  # continuity correction towards the null
     return 1.0 - normal_sf(z)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A group's values sorted, with their count, sum and sum of squares: compared against many subsets of it."""
+
+    values: tuple[float, ...]
+    total: float
+    squares: float
+
+    @property
+    def n(self) -> int:
+        """Number of values."""
+        return len(self.values)
+
+
+def pool_of(values: Sequence[float]) -> Pool:
+    """A pool of values (sorted once)."""
+    return Pool(tuple(sorted(values)), math.fsum(values), math.fsum(v * v for v in values))
+
+
+def compare_with_rest(a: Sequence[float], pool: Pool) -> Comparison:
+    """Compare A with the rest of a pool that contains A (pool minus A), without building the rest.
+
+    Moments of the rest come from subtracting A's; Mann-Whitney's U against the rest is U against the whole pool
+    minus U of A against itself (na^2 / 2 exactly, ties counting half).
+    """
+    na = len(a)
+    nb = pool.n - na
+    sa, ssa = math.fsum(a), math.fsum(x * x for x in a)
+    sb, ssb = pool.total - sa, pool.squares - ssa
+    ma, mb = sa / na, sb / nb
+    va = max(0.0, (ssa - na * ma * ma) / (na - 1)) if na > 1 else 0.0
+    vb = max(0.0, (ssb - nb * mb * mb) / (nb - 1)) if nb > 1 else 0.0
+    pooled = math.sqrt(((na - 1) * va + (nb - 1) * vb) / max(1, na + nb - 2))
+    correction = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0) if na + nb > 3 else 1.0
+    g = (ma - mb) / pooled * correction if pooled > 0 else (0.0 if ma == mb else math.copysign(99.0, ma - mb))
+    u = -na * na / 2.0
+    for x in a:
+        lo = bisect_left(pool.values, x)
+        u += lo + 0.5 * (bisect_right(pool.values, x, lo) - lo)
+    sigma = math.sqrt(na * nb * (na + nb + 1) / 12.0)
+    mw = 1.0 - normal_sf((u - na * nb / 2.0 + 0.5) / sigma) if sigma > 0 else 1.0
+    return Comparison(na, nb, ma, mb, ma - mb, g, welch_lower_moments(ma, va, na, mb, vb, nb), mw)
 
 
 def compare(a: Sequence[float], b: Sequence[float], b_sorted: Sequence[float] | None = None) -> Comparison:

@@ -220,54 +220,50 @@ def _max(column: list[Any]) -> Any:
 def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
     macs = columns["mac"]
     n = len(macs)
-    band = _col(columns, "band", n)
-    signal = _col(columns, "signal_dbm", n)
-    signal_avg = _col(columns, "signal_avg_dbm", n)
-    tx_rate = _col(columns, "tx_rate_mbps", n)
-    rx_rate = _col(columns, "rx_rate_mbps", n)
-    tx_bytes = _col(columns, "tx_bytes", n)
-    rx_bytes = _col(columns, "rx_bytes", n)
-    tx_packets = _col(columns, "tx_packets", n)
-    tx_retries = _col(columns, "tx_retries", n)
+    cols = [_col(columns, name, n) for name in ("band", "signal_dbm", "signal_avg_dbm", "tx_rate_mbps",
+                                                "rx_rate_mbps", "tx_bytes", "rx_bytes", "tx_packets", "tx_retries")]
     # per station: band, sig_sum, sig_n, sig_min, txr_sum, txr_n, rxr_sum, rxr_n, weak_n, txb, rxb, txp, retries
     acc: dict[str, list[Any]] = {}
-    for i in range(n):
-        a = acc.get(macs[i])
+    for mac, band, signal, signal_avg, tx_rate, rx_rate, txb, rxb, txp, retries in zip(macs, *cols, strict=True):
+        a = acc.get(mac)
         if a is None:
-            a = acc[macs[i]] = [None, 0, 0, None, 0.0, 0, 0.0, 0, 0, None, None, None, None]
-        if band[i] is not None:
-            a[0] = band[i]
-        s = signal_avg[i] if signal_avg[i] is not None else signal[i]
-        if s is not None:
-            a[1] += s
+            a = acc[mac] = [None, 0, 0, None, 0.0, 0, 0.0, 0, 0, None, None, None, None]
+        if band is not None:
+            a[0] = band
+        level = signal_avg if signal_avg is not None else signal
+        if level is not None:
+            a[1] += level
             a[2] += 1
-            if s < WEAK_SIGNAL_DBM:
+            if level < WEAK_SIGNAL_DBM:
                 a[8] += 1
-        s = signal[i]
-        if s is not None and (a[3] is None or s < a[3]):
-            a[3] = s
-        if tx_rate[i] is not None:
-            a[4] += tx_rate[i]
+        if signal is not None and (a[3] is None or signal < a[3]):
+            a[3] = signal
+        if tx_rate is not None:
+            a[4] += tx_rate
             a[5] += 1
-        if rx_rate[i] is not None:
-            a[6] += rx_rate[i]
+        if rx_rate is not None:
+            a[6] += rx_rate
             a[7] += 1
-        for slot, column in ((9, tx_bytes), (10, rx_bytes), (11, tx_packets), (12, tx_retries)):
-            v = column[i]
-            if v is not None:
-                a[slot] = v if a[slot] is None else a[slot] + v
+        if txb is not None:
+            a[9] = txb if a[9] is None else a[9] + txb
+        if rxb is not None:
+            a[10] = rxb if a[10] is None else a[10] + rxb
+        if txp is not None:
+            a[11] = txp if a[11] is None else a[11] + txp
+        if retries is not None:
+            a[12] = retries if a[12] is None else a[12] + retries
     for mac, a in acc.items():
         summary.station_macs.append(mac)
-        summary.station_q.extend([
+        summary.station_q.extend((
             BAND_DGHZ.get(a[0]),
             _int(round(a[1] / a[2]), _I2, "stations.signal_dbm") if a[2] else None,
             _opt_int(a[3], _I2, "stations.signal_dbm"),
             _int(round(a[4] / a[5]), _I2, "stations.tx_rate_mbps") if a[5] else None,
             _int(round(a[6] / a[7]), _I2, "stations.rx_rate_mbps") if a[7] else None,
-            _int(a[8] * interval, _I2, "stations.signal_dbm") if a[2] else None,
-        ])
-        summary.station_c.extend([_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
-                                  _f4(a[11], "stations.tx_packets"), _f4(a[12], "stations.tx_retries")])
+            _i2(a[8] * interval) if a[2] else None,
+        ))
+        summary.station_c.extend((_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
+                                  _f4(a[11], "stations.tx_packets"), _f4(a[12], "stations.tx_retries")))
 
 
 # ------------------------------------------------------------------------------------------------ radios
@@ -348,32 +344,36 @@ def _probes(columns: dict[str, list[Any]], summary: Summary) -> None:
 # ------------------------------------------------------------------------------------------------ apps
 def _apps(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
     ts = columns["ts"]
-    macs = columns["mac"]
-    apps = columns["app"]
     n = len(ts)
+    if not n:
+        return
+    _epoch(min(ts), "apps.ts")
+    _epoch(max(ts), "apps.ts")
     cols = [_col(columns, name, n) for name in ("bytes_up", "bytes_down", "flows", "new_flows", "dests")]
-    up, down, flows, new_flows, dests = cols
     acc: dict[tuple[str, str, int], list[int]] = {}
-    for i in range(n):
-        key = (macs[i], apps[i], _epoch(ts[i], "apps.ts") // HOUR * HOUR)
+    for t, mac, app, up, down, flows, new_flows, dests in zip(ts, columns["mac"], columns["app"], *cols, strict=True):
+        key = (mac, app, t - t % HOUR)
         a = acc.get(key)
         if a is None:
             a = acc[key] = [0, 0, 0, 0, 0, 0]
-        u, d = up[i] or 0, down[i] or 0
-        a[0] += u
-        a[1] += d
-        a[2] += flows[i] or 0
-        a[3] += new_flows[i] or 0
-        if (dests[i] or 0) > a[4]:
-            a[4] = dests[i]
-        if u or d or flows[i]:
+        if up:
+            a[0] += up
+        if down:
+            a[1] += down
+        if flows:
+            a[2] += flows
+        if new_flows:
+            a[3] += new_flows
+        if dests and dests > a[4]:
+            a[4] = dests
+        if up or down or flows:
             a[5] += interval
     for (mac, app, hour), a in acc.items():
         summary.hours.add(hour)
         summary.apps.append((
             mac, app, hour, _int(a[0], _I8, "apps.bytes_up"), _int(a[1], _I8, "apps.bytes_down"),
             _int(a[2], _I4, "apps.flows"), _int(a[3], _I4, "apps.new_flows"), _int(a[4], _I4, "apps.dests"),
-            _int(a[5], _I4, "apps.ts"),
+            min(a[5], _I4),
         ))
 
 

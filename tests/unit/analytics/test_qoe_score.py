@@ -74,3 +74,13 @@ def test_one_broken_component_pulls_the_overall_score_down() -> None:
     assert s.component("health") == 0
     assert s.score is not None and s.score <= 60
     assert s.reasons[0].code == "gateway_reboots"
+
+
+def test_one_lost_probe_in_a_quiet_hour_is_not_read_as_heavy_loss() -> None:
+    one_of_twenty = score_hour(HomeHour("h1", HOUR, probes=ProbeHour(first_hop_loss_pct=5.0, first_hop_sent=20,
+                                                                     first_hop_lost=1, rtt_ms=10)))
+    sustained = score_hour(HomeHour("h1", HOUR, probes=ProbeHour(first_hop_loss_pct=5.0, first_hop_sent=300,
+                                                                 first_hop_lost=15, rtt_ms=10)))
+    assert one_of_twenty.component("access") is not None and one_of_twenty.component("access") > 55
+    assert sustained.component("access") is not None and sustained.component("access") < 20
+    assert "15 of 300" in sustained.reasons[0].text

@@ -172,7 +172,7 @@ def test_region_congestion_is_an_evening_thing_beyond_the_first_hop(world: World
 def test_streaming_box_goes_silent(world: World, reports_of: Reports) -> None:
     truth = _fault(world, "streaming_silent").truth
     apps = [r for r in _rows(reports_of(truth.home_ids[0]), "apps") if r["mac"] == truth.mac]
-    streaming = {"netflix", "youtube", "disney"}
+    streaming = {"netflix", "youtube", "disneyplus", "primevideo"}
     after = [r for r in apps if r["ts"] > truth.start_ts + 300 and r["app"] in streaming]
     assert after == []
 

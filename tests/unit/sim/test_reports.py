@@ -84,3 +84,15 @@ def test_columnar_assembly_equals_build_report(world: World) -> None:
     header, sections = captured["args"]
     assert json_bytes(columnar_report(header, sections)) == json_bytes(build_report(header, sections))
     assert json_bytes(doc) == json_bytes(build_report(header, sections))
+
+
+def test_every_app_id_is_one_the_agents_classification_tables_can_produce() -> None:
+    import json
+    from pathlib import Path
+
+    import porchlight_agent
+    from porchlight_sim.apps import APPS
+
+    tables = json.loads((Path(porchlight_agent.__file__).parent / "data" / "app_tables.json").read_text())
+    known = {r["app"] for r in tables["ports"]} | set(tables["names"]) | set(tables["prefixes"]) | {"unclassified"}
+    assert set(APPS) <= known

@@ -1,0 +1,236 @@
+"""End-to-end ingest throughput: broker -> N ingest workers -> TimescaleDB, against a plain binary COPY.
+
+1. Generate typical-home reports (porchlight_wire.build_report, zstd) in a process pool.
+2. For each worker count: a fresh database; start the workers once so the broker has their persistent
+   shared-subscription sessions, stop them, pre-load the broker queue with every report (QoS 1), start
+   the workers again (`porchlight ingest` subprocesses) and time the drain until every report is stored.
+3. Copy the rows ingest wrote out of the database and load them again with a plain binary COPY into
+   identical tables (same indexes, same 500-report transactions): the ceiling for the same rows.
+
+    .venv/bin/python bench/ingest_e2e.py --workers 1,2,4 --reports 120000
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
+from porchlight_cloud.ingest.synthetic import Home, rows_in
+from porchlight_cloud.store import migrate
+from porchlight_wire import Encoder, topic_for
+
+ADMIN = os.environ.get("PORCHLIGHT_BENCH_ADMIN_URL", "postgresql://porchlight@127.0.0.1:55432/postgres")
+MQTT_HOST, MQTT_PORT = "127.0.0.1", int(os.environ.get("PORCHLIGHT_MQTT_PORT", "18830"))
+FLEET = ("porchlight-fleet", "porchlight-fleet-dev")
+REPO = Path(__file__).resolve().parent.parent
+PORCHLIGHT = str(Path(sys.executable).parent / "porchlight")
+DB_TABLES = ("reports", "app_pending", "events")
+
+
+def machine() -> str:
+    """Cores and CPU model."""
+    cpu = platform.processor() or "unknown cpu"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def _generate(job: tuple[int, int, int, int, str]) -> tuple[list[tuple[str, bytes]], int]:
+    first, count, per_home, samples, root = job
+    encoder = Encoder()
+    out: list[tuple[str, bytes]] = []
+    records = 0
+    homes = [Home.typical(i, prefix="be") for i in range(first, first + count)]
+    t0 = 1_767_225_600
+    for k in range(per_home):
+        for home in homes:
+            doc = home.report(t0 + 300 * (k + 1), sample_interval_s=300 // samples)
+            records += rows_in(doc)
+            out.append((topic_for(home.home_id, home.gateway_id, "report", root), encoder.encode(doc)))
+    return out, records
+
+
+def generate(n_reports: int, n_homes: int, samples: int, root: str) -> tuple[list[tuple[str, bytes]], int]:
+    """n_reports reports spread over n_homes homes (consecutive 5-minute reports per home)."""
+    per_home = max(1, n_reports // n_homes)
+    procs = os.cpu_count() or 2
+    step = -(-n_homes // procs)
+    jobs = [(i, min(step, n_homes - i), per_home, samples, root) for i in range(0, n_homes, step)]
+    with multiprocessing.Pool(procs) as pool:
+        parts = pool.map(_generate, jobs)
+    messages = [m for part, _ in parts for m in part]
+    return messages, sum(r for _, r in parts)
+
+
+def start_workers(n: int, url: str, root: str, group: str, tag: str) -> list[subprocess.Popen[bytes]]:
+    """n `porchlight ingest` processes sharing one subscription group."""
+    procs = []
+    for i in range(n):
+        env = {**os.environ, "PORCHLIGHT_DB_URL": url, "PORCHLIGHT_TOPIC_ROOT": root,
+               "PORCHLIGHT_SHARE_GROUP": group, "PORCHLIGHT_INGEST_CLIENT_ID": f"bench-{tag}-{i}",
+               "PORCHLIGHT_MAINTENANCE": "false", "PORCHLIGHT_LOG_LEVEL": "WARNING",
+               "PORCHLIGHT_MQTT_PORT": str(MQTT_PORT)}
+        procs.append(subprocess.Popen([PORCHLIGHT, "ingest"], env=env, stderr=subprocess.DEVNULL))
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each worker and wait for it."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        p.wait(30)
+
+
+def wait_sessions(url: str, n: int, timeout: float = 30.0) -> None:
+    """Wait until n workers saved their metrics row (they are connected and subscribed by then)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            if conn.execute("SELECT count(*) FROM ingest_workers").fetchone()[0] >= n:
+                return
+            time.sleep(0.2)
+    raise RuntimeError("the ingest workers did not start")
+
+
+def publish(messages: list[tuple[str, bytes]]) -> float:
+    """Publish every message at QoS 1 as the fleet user; return the seconds it took."""
+    done = threading.Event()
+    acked = [0]
+
+    def on_publish(client: mqtt.Client, userdata: object, mid: int, reason: object, props: object) -> None:
+        acked[0] += 1
+        if acked[0] == len(messages):
+            done.set()
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{secrets.token_hex(3)}",
+                         protocol=mqtt.MQTTv5)
+    client.username_pw_set(*FLEET)
+    client.max_inflight_messages_set(500)
+    client.max_queued_messages_set(0)
+    client.on_publish = on_publish
+    client.connect(MQTT_HOST, MQTT_PORT)
+    client.loop_start()
+    t0 = time.monotonic()
+    for topic, payload in messages:
+        client.publish(topic, payload, qos=1)
+    done.wait(600)
+    elapsed = time.monotonic() - t0
+    client.disconnect()
+    client.loop_stop()
+    return elapsed
+
+
+def count(conn: psycopg.Connection) -> int:
+    """Reports stored so far."""
+    return conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+
+
+def drain(url: str, n_workers: int, root: str, group: str, tag: str, total: int) -> tuple[float, float, int]:
+    """Start the workers on a pre-loaded queue; return (seconds, steady reports/s between 10% and 90%, rows)."""
+    procs = start_workers(n_workers, url, root, group, tag)
+    marks: dict[float, float] = {}
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            t0 = time.monotonic()
+            stored = 0
+            while stored < total:
+                time.sleep(0.5)
+                stored = count(conn)
+                now = time.monotonic() - t0
+                for share in (0.1, 0.9):
+                    if share not in marks and stored >= share * total:
+                        marks[share] = now
+                if now > 1800:
+                    raise RuntimeError(f"only {stored} of {total} reports stored after 30 minutes")
+            elapsed = time.monotonic() - t0
+            rows = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DB_TABLES)
+    finally:
+        stop_workers(procs)
+    steady = 0.8 * total / max(marks[0.9] - marks[0.1], 1e-9)
+    return elapsed, steady, rows
+
+
+def copy_baseline(url: str) -> tuple[float, int]:
+    """Re-load the rows ingest wrote with plain binary COPY into identical tables; return (seconds, rows).
+
+    One COPY per table in one transaction: the most favourable case for COPY, so the ratio is conservative.
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        data = {}
+        for table in DB_TABLES:
+            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT (FORMAT BINARY)") as copy:
+                data[table] = b"".join(bytes(chunk) for chunk in copy)
+        for table in DB_TABLES:
+            conn.execute(f"CREATE TABLE copy_{table} (LIKE {table} INCLUDING ALL)")
+        for table in ("reports", "events"):
+            conn.execute(f"SELECT create_hypertable('copy_{table}', 'ts', chunk_time_interval => interval '1 day')")
+    with psycopg.connect(url) as conn:
+        t0 = time.monotonic()
+        with conn.transaction():
+            for table, blob in data.items():
+                with conn.cursor().copy(f"COPY copy_{table} FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(blob)
+        elapsed = time.monotonic() - t0
+        rows = sum(conn.execute(f"SELECT count(*) FROM copy_{t}").fetchone()[0] for t in DB_TABLES)
+    return elapsed, rows
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", default="2", help="worker counts to run, e.g. 1,2,4")
+    parser.add_argument("--reports", type=int, default=120_000)
+    parser.add_argument("--homes", type=int, default=2_000)
+    parser.add_argument("--samples", type=int, default=5, help="samples per report (5 = 60 s in 300 s)")
+    args = parser.parse_args()
+    root = f"bench{secrets.token_hex(3)}/v1"
+    print(f"machine: {machine()}")
+    t0 = time.monotonic()
+    messages, records = generate(args.reports, args.homes, args.samples, root)
+    size = sum(len(p) for _, p in messages) / len(messages)
+    print(f"generated {len(messages)} reports ({records / len(messages):.0f} records, {size:.0f} bytes each) "
+          f"in {time.monotonic() - t0:.0f} s")
+    for n in [int(x) for x in args.workers.split(",")]:
+        name = f"bench_ingest_{secrets.token_hex(3)}"
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            migrate.migrate(url)
+            group, tag = f"bench-{secrets.token_hex(3)}", secrets.token_hex(3)
+            stop_workers_after = start_workers(n, url, root, group, tag)
+            wait_sessions(url, n)
+            stop_workers(stop_workers_after)
+            published = publish(messages)
+            print(f"\nworkers: {n}; pre-loaded {len(messages)} reports into the broker in {published:.0f} s")
+            elapsed, steady, rows = drain(url, n, root, group, tag, len(messages))
+            rate = len(messages) / elapsed
+            print(f"  ingest: {len(messages)} reports in {elapsed:.1f} s = {rate:,.0f} reports/s "
+                  f"(steady {steady:,.0f}/s), {records / elapsed:,.0f} input records/s, "
+                  f"{rows / elapsed:,.0f} db rows/s ({rows} rows in {', '.join(DB_TABLES)})")
+            copy_s, copy_rows = copy_baseline(url)
+            print(f"  plain binary COPY of the same {copy_rows} rows: {copy_s:.1f} s = {copy_rows / copy_s:,.0f} rows/s"
+                  f" = {len(messages) / copy_s:,.0f} reports/s; ingest reaches {copy_s / elapsed:.0%} of it")
+        finally:
+            with psycopg.connect(ADMIN, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
