@@ -22,7 +22,6 @@ SERVICES = REPO / "scripts" / "services"
 PG_PORT = int(os.environ.get("PORCHLIGHT_PG_PORT", "55432"))
 MQTT_PORT = int(os.environ.get("PORCHLIGHT_MQTT_PORT", "18830"))
 MQTTS_PORT = int(os.environ.get("PORCHLIGHT_MQTTS_PORT", "18831"))
-STATE_DIR = Path(os.environ.get("PORCHLIGHT_STATE_DIR", REPO / ".run"))
 ADMIN_URL = f"postgresql://porchlight@127.0.0.1:{PG_PORT}/postgres"
 
 
@@ -54,11 +53,20 @@ class MqttTarget:
     fleet_password: str = "porchlight-fleet-dev"
 
 
+@pytest.fixture(scope="session")
+def broker_ca_file(services: None) -> Path:
+    """The CA certificate of the project-local broker's TLS listener, where scripts/services put it."""
+    printed = subprocess.run([str(SERVICES), "env"], check=True, capture_output=True, text=True).stdout
+    for line in printed.splitlines():
+        if line.startswith("export PORCHLIGHT_MQTT_CA_FILE="):
+            return Path(line.split("=", 1)[1])
+    raise RuntimeError("scripts/services env printed no PORCHLIGHT_MQTT_CA_FILE")
+
+
 @pytest.fixture
-def mqtt(services: None) -> MqttTarget:
+def mqtt(broker_ca_file: Path) -> MqttTarget:
     """The broker, with a topic root of this test's own (``pltest-<random>/v1``)."""
-    return MqttTarget("127.0.0.1", MQTT_PORT, MQTTS_PORT, STATE_DIR / "mqtt" / "tls" / "ca.crt",
-                      f"pltest-{secrets.token_hex(4)}/v1")
+    return MqttTarget("127.0.0.1", MQTT_PORT, MQTTS_PORT, broker_ca_file, f"pltest-{secrets.token_hex(4)}/v1")
 
 
 @pytest.fixture
@@ -81,7 +89,6 @@ def db_template(services: None) -> Iterator[str]:
     Its name is this session's own, so test sessions may run side by side.
     """
     import psycopg
-
     from porchlight_cloud.store import migrate
 
     template_db = f"pltemplate_{secrets.token_hex(4)}"

@@ -19,10 +19,13 @@ from .significance import Comparison, compare_with_rest, pool_of
 COMPONENTS = ("wifi", "access", "health", "stability")
 COMPONENT_WORDS = {"wifi": "Wi-Fi", "access": "latency and loss (access network)", "health": "gateway health",
                    "stability": "connection stability", "score": "overall experience"}
-#: A cohort must have at least this many homes to be judged, and a reference at least as many.
-MIN_HOMES = 5
-#: Family-wise significance level, split over every (cohort, component) tested (Bonferroni).
+#: A cohort must have at least this many homes to be judged, and a reference at least as many (a bad rollout is
+#: best caught while it is small).
+MIN_HOMES = 3
+#: Family-wise significance level of Welch's test, split over every (cohort, component) tested (Bonferroni);
+#: Mann-Whitney must agree at RANK_ALPHA (with a handful of homes it cannot go lower).
 ALPHA = 0.01
+RANK_ALPHA = 0.05
 #: ...and the difference must matter: at least this many points lower, and a medium effect size.
 MIN_POINTS = 3.0
 MIN_HEDGES_G = 0.5
@@ -89,7 +92,7 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
     cohorts: dict[tuple[str, str], list[HomeCohortValues]] = {}
     for h in homes:
         cohorts.setdefault((h.model, h.firmware), []).append(h)
-    tests = max(1, sum(1 for members in cohorts.values() if len(members) >= MIN_HOMES) * len(components))
+    tests = max(1, sum(1 for members in cohorts.values() if len(members) >= MIN_HOMES)) * len(components)
     alpha = ALPHA / tests
     found: list[CohortFinding] = []
     for comp in components:
@@ -107,8 +110,7 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
             same = model_pools[model]
             vs_model = compare_with_rest(a, same) if same.n - len(a) >= MIN_HOMES else None
             judged, reference = (vs_model, "same_model_other_firmware") if vs_model else (vs_fleet, "fleet")
-            p = max(judged.welch_p, judged.mann_whitney_p)
-            if not (p < alpha and judged.diff <= -MIN_POINTS and judged.hedges_g <= -MIN_HEDGES_G):
+            if not (judged.welch_p < alpha and judged.mann_whitney_p < RANK_ALPHA and judged.diff <= -MIN_POINTS and judged.hedges_g <= -MIN_HEDGES_G):
                 continue
             words = COMPONENT_WORDS.get(comp, comp)
             ref_words = (f"the same model on other firmware ({judged.n_b} homes)" if vs_model

@@ -64,9 +64,9 @@ def run_daily(conn: psycopg.Connection[Any], day: date, cohort_days: int = 1) ->
     out["qoe_rows"] = qoe_job.score_window(conn, start, end)
     segments = segment_job.compute_segments(conn, day)
     out["segments"] = len(segments)
+    out["cohorts"] = len(cohort_job.run_daily(conn, day, cohort_days))  # first: it explains some homes' trouble
     out["struggling"] = struggling_job.run_daily(conn, day, segments)
     out["activity_change"] = activity_job.run_daily(conn, day, segments)
-    out["cohorts"] = len(cohort_job.run_daily(conn, day, cohort_days))
     findings_store.finish_run(conn, run_id, "ok", out)
     return out
 

@@ -72,16 +72,21 @@ class StrugglingFinding:
     last_poor_hour: datetime
 
 
-def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
-    """Where the fault most likely is: the component lowest over the poor hours, refined by its reasons."""
+def worst_component(poor: Sequence[HourlyScore]) -> str | None:
+    """The component lowest on average over the poor hours."""
     comp_means: dict[str, float] = {}
     for name in ("wifi", "access", "health", "stability"):
         values = [v for h in poor if (v := h.component(name)) is not None]
         if values:
             comp_means[name] = sum(values) / len(values)
-    if not comp_means:
+    return min(comp_means, key=lambda k: comp_means[k]) if comp_means else None
+
+
+def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
+    """Where the fault most likely is: the component lowest over the poor hours, refined by its reasons."""
+    worst = worst_component(poor)
+    if worst is None:
         return "home_wifi", None
-    worst = min(comp_means, key=lambda k: comp_means[k])
     codes = Counter(r.code for h in poor for r in h.reasons)
     if worst == "wifi":
         macs = Counter(str(r.numbers["mac"]) for h in poor for r in h.reasons[:1] if "mac" in r.numbers)
@@ -103,13 +108,15 @@ def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
 
 def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, segment: Segment | None,
           incident_hours: frozenset[datetime] = frozenset(), *, min_poor_hours: int | None = None,
-          recent: bool = False) -> StrugglingFinding | None:
+          recent: bool = False, explained: frozenset[str] = frozenset()) -> StrugglingFinding | None:
     """Decide whether a home struggled over ``hours``; None when it did not (or an incident explains it).
 
     An hour is poor when its score is under the segment's absolute bar, or more than the segment's drop below
     the home's own normal (median hourly score) and also under 80. Hours inside a regional incident the home
     belongs to do not count. ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``,
-    near-real-time) count.
+    near-real-time) count. ``explained`` names components a cohort finding already explains for this home (its
+    gateway's model and firmware were found worse on them): when that is what pulls the home down, the cohort is
+    the finding and the home is not listed.
     """
     th = thresholds_for(segment)
     need = min_poor_hours if min_poor_hours is not None else (
@@ -125,7 +132,7 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
             continue
         if h.score < th.poor_score or (rel_bar is not None and h.score < rel_bar):
             poor.append(h)
-    if len(poor) < need:
+    if len(poor) < need or worst_component(poor) in explained:
         return None
     scores = [h.score for h in poor if h.score is not None]
     impact = sum((100.0 - s) * (2.0 if h.traffic_bytes >= IN_USE_BYTES else 1.0) for h, s in zip(poor, scores,

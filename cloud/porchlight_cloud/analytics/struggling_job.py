@@ -64,6 +64,9 @@ def judge_window(conn: psycopg.Connection[Any], start: datetime, end: datetime, 
     params = {"start": start, "end": end, "abs_bar": max(NEW_SUBSCRIBER.poor_score, ESTABLISHED.poor_score),
               "drop": min(NEW_SUBSCRIBER.drop_points, ESTABLISHED.drop_points), "min_hours": min_hours}
     by_home: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_cohort: dict[int, set[str]] = defaultdict(set)
+    for home_key, component in conn.execute(sql("cohort_explained_homes"), {"end": end}):
+        by_cohort[int(home_key)].add(str(component))
     with conn.cursor(row_factory=dict_row) as cur:
         for r in cur.execute(sql("struggling_candidates"), params):
             by_home[int(r["home_key"])].append(r)
@@ -80,7 +83,8 @@ def judge_window(conn: psycopg.Connection[Any], start: datetime, end: datetime, 
                                         _opt(r["health"]), _opt(r["stability"]),
                                         tuple(reason_from_json(x) for x in (r["reasons"] or ())),
                                         int(r["traffic_bytes"] or 0)) for r in rows]
-        f = struggling.judge(home_id, hours, normal, seg, frozenset(in_incident.get(home_id, ())), recent=recent)
+        f = struggling.judge(home_id, hours, normal, seg, frozenset(in_incident.get(home_id, ())), recent=recent,
+                             explained=frozenset(by_cohort.get(home_key, ())))
         if f is not None:
             found.append((home_key, f, seg))
     found.sort(key=lambda t: (-t[1].impact, t[1].home_id))
