@@ -5,7 +5,12 @@ This module is the single source of truth of the wire contract. SCHEMA.md is gen
 
 A report is one JSON object::
 
-    {"schema": "1.0", "header": {...}, "stations": {"ts": [...], "mac": [...], ...}, "radios": {...}, ...}
+    {"schema": "1.0", "header": {...}, "stations": {"mac": [...], "signal_avg_dbm": [...], ...}, ...}
+
+The agent samples every ``sample_interval_s`` (60 s by default) and reports every report interval (300 s):
+a report carries one aggregated record per radio, station, (device, application), probe target and one for
+health, covering the header's [start_ts, end_ts]. That is what the cloud stores and analyses, and it keeps a
+typical home's traffic to about a kilobyte per report. Events and errors keep their own timestamps.
 
 Every section other than the header is *columnar*: an object of equally long arrays, one array per field
 and one position per record. Columns compress far better than repeated objects, validate with one C-level
@@ -76,8 +81,7 @@ def _f(name: str, type_: str, unit: str, doc: str, *, required: bool = False, tr
     return Field(name, type_, unit, doc, required, tr181)
 
 
-_TS = _f("ts", INT, "s", "Sample time, Unix epoch seconds (UTC), end of the interval it describes.",
-         required=True)
+_TS = _f("ts", INT, "s", "When it happened, Unix epoch seconds (UTC).", required=True)
 
 HEADER = Section(
     key="header",
@@ -107,59 +111,68 @@ HEADER = Section(
            "the previous report that reached the broker."),
         _f("queue_depth", INT, "count", "Reports waiting in the on-gateway queue when this one was built."),
         _f("command_id", STR, "", "For kind=diagnosis: the id of the command that asked for it."),
+        _f("inventory", STR, "", "'full' when the devices section lists every device, 'changes' when it "
+           "lists only new or changed devices (the default when absent)."),
     ),
 )
 
+_SAMPLES = _f("samples", INT, "count", "Samples of the report interval this record summarises (the agent samples "
+              "every header.sample_interval_s and aggregates into one record per report).")
+
 RADIOS = Section(
     key="radios",
-    doc="Per radio, per sample: channel, width and how busy the air is.",
-    cadence="per radio per sample",
+    doc="Per radio, one record per report: channel, width and how busy the air was over the interval.",
+    cadence="per radio per report",
     fields=(
-        _TS,
         _f("radio", STR, "", "Interface of the radio's access point, e.g. phy0-ap0 or wlan0.", required=True),
         _f("band", STR, "GHz", "'2.4', '5' or '6'.", tr181="Device.WiFi.Radio.{i}.OperatingFrequencyBand"),
-        _f("channel", INT, "", "Primary channel number.", tr181="Device.WiFi.Radio.{i}.Channel"),
-        _f("width_mhz", INT, "MHz", "Channel width.",
+        _SAMPLES,
+        _f("channel", INT, "", "Primary channel number at the last sample.", tr181="Device.WiFi.Radio.{i}.Channel"),
+        _f("width_mhz", INT, "MHz", "Channel width at the last sample.",
            tr181="Device.WiFi.Radio.{i}.CurrentOperatingChannelBandwidth"),
-        _f("noise_dbm", INT, "dBm", "Noise floor from the survey of the in-use channel.",
+        _f("noise_dbm", INT, "dBm", "Mean noise floor from the survey of the in-use channel.",
            tr181="Device.WiFi.Radio.{i}.Stats.Noise"),
-        _f("busy_pct", FLOAT, "%", "Channel busy time as a share of the survey interval (0-100); null when "
+        _f("busy_pct", FLOAT, "%", "Mean channel busy time as a share of the survey intervals (0-100); null when "
            "the driver reports no busy time.", tr181="Wi-Fi Data Elements Radio.Utilization"),
-        _f("tx_pct", FLOAT, "%", "Time this radio transmitted, share of the survey interval (0-100)."),
-        _f("rx_pct", FLOAT, "%", "Time this radio received, share of the survey interval (0-100)."),
-        _f("stations", INT, "count", "Associated stations.",
+        _f("busy_max_pct", FLOAT, "%", "Highest busy share of any one sample interval (0-100)."),
+        _f("tx_pct", FLOAT, "%", "Mean share of time this radio transmitted (0-100)."),
+        _f("rx_pct", FLOAT, "%", "Mean share of time this radio received (0-100)."),
+        _f("stations", INT, "count", "Most stations associated at any sample.",
            tr181="Device.WiFi.AccessPoint.{i}.AssociatedDeviceNumberOfEntries"),
     ),
 )
 
 STATIONS = Section(
     key="stations",
-    doc="Per associated Wi-Fi station (per link for a multi-link Wi-Fi 7 station), per sample. "
-        "tx is access point to station (downlink), rx is station to access point (uplink). Counters are "
-        "deltas over the sample interval and never negative (a counter reset restarts from the new value).",
-    cadence="per station per sample",
+    doc="Per associated Wi-Fi station (per link for a multi-link Wi-Fi 7 station), one record per report. "
+        "tx is access point to station (downlink), rx is station to access point (uplink). Counters are sums "
+        "of per-sample deltas over the interval and never negative (a counter reset restarts from the new "
+        "value); levels are the mean of the samples in which the station was associated.",
+    cadence="per station per report",
     fields=(
-        _TS,
         _f("mac", STR, "", "Station MAC (lower-case, colon separated) or, with MAC hashing on, "
            "'h:' + 16 hex digits of a per-home keyed hash. For a multi-link station: its MLD address.",
            required=True, tr181="AssociatedDevice.{i}.MACAddress"),
-        _f("radio", STR, "", "Interface the station is associated to.", required=True),
+        _f("radio", STR, "", "Interface the station is associated to (at the last sample).", required=True),
         _f("band", STR, "GHz", "'2.4', '5' or '6'."),
         _f("link_id", INT, "", "Multi-link operation link number; null for a single-link station."),
-        _f("signal_dbm", INT, "dBm", "Last received signal strength.",
+        _SAMPLES,
+        _f("signal_dbm", INT, "dBm", "Signal strength at the last sample.",
            tr181="AssociatedDevice.{i}.SignalStrength"),
-        _f("signal_avg_dbm", INT, "dBm", "Driver's running average of the signal; null when not reported."),
+        _f("signal_avg_dbm", INT, "dBm", "Mean signal over the samples (the driver's average where it has one)."),
+        _f("signal_min_dbm", INT, "dBm", "Weakest signal of any sample."),
         _f("noise_dbm", INT, "dBm", "Noise on the station's channel where known."),
-        _f("tx_rate_mbps", FLOAT, "Mbit/s", "PHY rate of the last frame sent to the station.",
+        _f("tx_rate_mbps", FLOAT, "Mbit/s", "Mean PHY rate of frames sent to the station.",
            tr181="AssociatedDevice.{i}.LastDataDownlinkRate (kbit/s there)"),
-        _f("rx_rate_mbps", FLOAT, "Mbit/s", "PHY rate of the last frame received from the station.",
+        _f("tx_rate_min_mbps", FLOAT, "Mbit/s", "Lowest sampled PHY rate of frames sent to the station."),
+        _f("rx_rate_mbps", FLOAT, "Mbit/s", "Mean PHY rate of frames received from the station.",
            tr181="AssociatedDevice.{i}.LastDataUplinkRate (kbit/s there)"),
-        _f("tx_mcs", INT, "", "MCS index of the tx rate."),
-        _f("tx_nss", INT, "count", "Spatial streams of the tx rate."),
-        _f("tx_width_mhz", INT, "MHz", "Channel width of the tx rate."),
-        _f("rx_mcs", INT, "", "MCS index of the rx rate."),
-        _f("rx_nss", INT, "count", "Spatial streams of the rx rate."),
-        _f("rx_width_mhz", INT, "MHz", "Channel width of the rx rate."),
+        _f("tx_mcs", INT, "", "MCS index of the tx rate at the last sample."),
+        _f("tx_nss", INT, "count", "Spatial streams of the tx rate at the last sample."),
+        _f("tx_width_mhz", INT, "MHz", "Channel width of the tx rate at the last sample."),
+        _f("rx_mcs", INT, "", "MCS index of the rx rate at the last sample."),
+        _f("rx_nss", INT, "count", "Spatial streams of the rx rate at the last sample."),
+        _f("rx_width_mhz", INT, "MHz", "Channel width of the rx rate at the last sample."),
         _f("tx_retries", INT, "count", "Frames retransmitted to the station during the interval.",
            tr181="AssociatedDevice.{i}.Stats.RetransCount"),
         _f("tx_failed", INT, "count", "Frames that failed after all retries during the interval.",
@@ -172,10 +185,10 @@ STATIONS = Section(
            tr181="AssociatedDevice.{i}.Stats.PacketsSent"),
         _f("rx_packets", INT, "count", "Packets received from the station during the interval.",
            tr181="AssociatedDevice.{i}.Stats.PacketsReceived"),
-        _f("inactive_ms", INT, "ms", "Time since the station last sent or received a frame."),
-        _f("connected_s", INT, "s", "Time since the station (re)associated.",
+        _f("inactive_ms", INT, "ms", "Time since the station last sent or received a frame, at the last sample."),
+        _f("connected_s", INT, "s", "Time since the station (re)associated, at the last sample.",
            tr181="Wi-Fi Data Elements STA.LastConnectTime"),
-        _f("expected_tput_mbps", FLOAT, "Mbit/s", "Driver's expected throughput to the station.",
+        _f("expected_tput_mbps", FLOAT, "Mbit/s", "Mean of the driver's expected throughput to the station.",
            tr181="Wi-Fi Data Elements STA.EstMACDataRateDownlink"),
         _f("airtime_tx_ms", INT, "ms", "Air time spent sending to the station during the interval."),
         _f("airtime_rx_ms", INT, "ms", "Air time spent receiving from the station during the interval."),
@@ -186,8 +199,11 @@ STATIONS = Section(
 
 DEVICES = Section(
     key="devices",
-    doc="The home's device inventory as known at the end of the report interval.",
-    cadence="per device per report",
+    doc="The home's device inventory. A report carries every device when header.inventory is 'full' (at "
+        "least once an hour and after the agent starts) and otherwise only the devices that appeared or "
+        "changed (addresses, name, class, connection) since the previous report; a device that is not listed "
+        "did not change.",
+    cadence="per new or changed device per report; every device in a full inventory",
     fields=(
         _f("mac", STR, "", "Device MAC or keyed hash, as in stations.mac.", required=True,
            tr181="Device.Hosts.Host.{i}.PhysAddress"),
@@ -207,12 +223,11 @@ DEVICES = Section(
 
 APPS = Section(
     key="apps",
-    doc="Per device and application, per sample interval: IP-level flow counters from conntrack (never "
-        "payload). 'up' is from the home to the Internet, 'down' towards the home. Flows the agent could "
-        "not classify are reported as app 'unclassified', never guessed.",
-    cadence="per (device, application) per sample",
+    doc="Per device and application, one record per report: IP-level flow counters from conntrack (never "
+        "payload), summed over the interval. 'up' is from the home to the Internet, 'down' towards the home. "
+        "Flows the agent could not classify are reported as app 'unclassified', never guessed.",
+    cadence="per (device, application) per report",
     fields=(
-        _TS,
         _f("mac", STR, "", "Device the flows belong to (its MAC or keyed hash); '' for the gateway itself "
            "or an address with no known device.", required=True),
         _f("app", STR, "", "Application id from the classification tables (e.g. netflix, youtube, zoom, "
@@ -221,22 +236,24 @@ APPS = Section(
         _f("bytes_down", INT, "bytes", "Bytes received by the device during the interval."),
         _f("packets_up", INT, "count", "Packets sent by the device during the interval."),
         _f("packets_down", INT, "count", "Packets received by the device during the interval."),
-        _f("flows", INT, "count", "Flows that carried traffic during the interval."),
+        _f("flows", INT, "count", "Distinct flows that carried traffic during the interval."),
         _f("new_flows", INT, "count", "Flows first seen during the interval."),
-        _f("dests", INT, "count", "Distinct remote addresses of those flows."),
+        _f("dests", INT, "count", "Distinct remote addresses of those flows over the interval."),
+        _f("active_samples", INT, "count", "Samples of the interval in which the device moved traffic of this "
+           "application (activity minutes at 60 s sampling)."),
     ),
 )
 
 PROBES = Section(
     key="probes",
-    doc="Active QoE probes run by the gateway: round-trip time, jitter and loss, and DNS resolution time.",
-    cadence="per target per probe run",
+    doc="Active QoE probes run by the gateway during the interval, one record per target per report: "
+        "round-trip time, jitter and loss, and DNS resolution time.",
+    cadence="per target per report",
     fields=(
-        _TS,
         _f("target", STR, "", "'first_hop', a configured host or address, or 'dns' for the resolver.",
            required=True),
         _f("kind", STR, "", "'icmp', 'tcp' (connect time) or 'dns'.", required=True),
-        _f("sent", INT, "count", "Probes sent."),
+        _f("sent", INT, "count", "Probes sent during the interval."),
         _f("lost", INT, "count", "Probes with no answer in time."),
         _f("rtt_ms", FLOAT, "ms", "Mean round-trip (or resolution) time of answered probes.",
            tr181="Device.IP.Diagnostics.IPPing.AverageResponseTimeDetailed (us there)"),
@@ -248,23 +265,26 @@ PROBES = Section(
 
 HEALTH = Section(
     key="health",
-    doc="The gateway's own health and its WAN link, per sample.",
-    cadence="per sample",
+    doc="The gateway's own health and its WAN link, one record per report.",
+    cadence="per report",
     fields=(
-        _TS,
-        _f("uptime_s", INT, "s", "Time since the gateway booted.", tr181="Device.DeviceInfo.UpTime"),
-        _f("load1", FLOAT, "", "One-minute load average."),
-        _f("cpu_pct", FLOAT, "%", "CPU busy share over the interval, all cores (0-100).",
+        _SAMPLES,
+        _f("uptime_s", INT, "s", "Time since the gateway booted, at the last sample.",
+           tr181="Device.DeviceInfo.UpTime"),
+        _f("load1", FLOAT, "", "Mean one-minute load average."),
+        _f("cpu_pct", FLOAT, "%", "Mean CPU busy share over the interval, all cores (0-100).",
            tr181="Device.DeviceInfo.ProcessStatus.CPUUsage"),
-        _f("mem_used_pct", FLOAT, "%", "Memory in use, excluding caches (0-100)."),
+        _f("cpu_max_pct", FLOAT, "%", "Highest CPU busy share of any one sample interval (0-100)."),
+        _f("mem_used_pct", FLOAT, "%", "Highest memory in use at any sample, excluding caches (0-100)."),
         _f("mem_total_kb", INT, "KiB", "Total memory.", tr181="Device.DeviceInfo.MemoryStatus.Total"),
-        _f("wan_up", BOOL, "", "WAN link up at the sample time."),
+        _f("wan_up", BOOL, "", "WAN link up at the last sample."),
+        _f("wan_down_s", INT, "s", "Time the WAN link was seen down during the interval (whole samples)."),
         _f("wan_flaps", INT, "count", "WAN link down transitions during the interval."),
         _f("wan_rx_bytes", INT, "bytes", "Bytes received on the WAN interface during the interval."),
         _f("wan_tx_bytes", INT, "bytes", "Bytes sent on the WAN interface during the interval."),
-        _f("conntrack_entries", INT, "count", "Connection-tracking entries at the sample time."),
+        _f("conntrack_entries", INT, "count", "Most connection-tracking entries at any sample."),
         _f("agent_cpu_ms", INT, "ms", "CPU time the agent used during the interval."),
-        _f("agent_rss_kb", INT, "KiB", "Agent resident memory at the sample time."),
+        _f("agent_rss_kb", INT, "KiB", "Largest agent resident memory at any sample."),
     ),
 )
 
@@ -301,3 +321,4 @@ HEADER_FLAGS: Final = frozenset(
     {"counters_degraded", "flow_offload", "conntrack_acct_off", "mac_hashed", "clock_unsynced"}
 )
 REPORT_KINDS: Final = frozenset({"periodic", "diagnosis"})
+INVENTORY_MODES: Final = frozenset({"full", "changes"})

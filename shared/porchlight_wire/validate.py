@@ -16,6 +16,7 @@ from .schema import (
     FLOAT,
     HEADER,
     INT,
+    INVENTORY_MODES,
     MAX_LIST_ITEMS,
     MAX_RECORDS_PER_SECTION,
     MAX_STRING_LENGTH,
@@ -98,6 +99,9 @@ def _check_header(header: dict[str, Any], problems: list[str]) -> None:
     kind = header.get("kind")
     if kind is not None and kind not in REPORT_KINDS:
         problems.append(f"header.kind: {kind!r} is not one of {sorted(REPORT_KINDS)}")
+    inventory = header.get("inventory")
+    if inventory is not None and inventory not in INVENTORY_MODES:
+        problems.append(f"header.inventory: {inventory!r} is not one of {sorted(INVENTORY_MODES)}")
     seq = header.get("seq")
     if type(seq) is int and seq < 0:
         problems.append("header.seq: negative")

@@ -5,10 +5,10 @@ from porchlight_wire import SCHEMA_VERSION, build_report, iter_records, to_colum
 
 def test_records_become_columns_and_all_null_columns_are_left_out() -> None:
     columns = to_columns("probes", [
-        {"ts": 1, "target": "first_hop", "kind": "icmp", "rtt_ms": 1.5},
-        {"ts": 1, "target": "dns", "kind": "dns", "rtt_ms": 12.0},
+        {"target": "first_hop", "kind": "icmp", "rtt_ms": 1.5},
+        {"target": "dns", "kind": "dns", "rtt_ms": 12.0},
     ])
-    assert columns == {"ts": [1, 1], "target": ["first_hop", "dns"], "kind": ["icmp", "dns"], "rtt_ms": [1.5, 12.0]}
+    assert columns == {"target": ["first_hop", "dns"], "kind": ["icmp", "dns"], "rtt_ms": [1.5, 12.0]}
 
 
 def test_columns_read_back_as_records_with_every_schema_field() -> None:

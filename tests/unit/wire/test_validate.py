@@ -18,13 +18,13 @@ def header(**overrides: Any) -> dict[str, Any]:
 def good_report() -> dict[str, Any]:
     return build_report(header(), {
         "stations": [
-            {"ts": 1_700_000_060, "mac": "aa:bb:cc:00:00:01", "radio": "phy0-ap0", "signal_dbm": -61,
+            {"mac": "aa:bb:cc:00:00:01", "radio": "phy0-ap0", "signal_dbm": -61,
              "tx_rate_mbps": 866.7, "tx_retries": 12},
-            {"ts": 1_700_000_060, "mac": "aa:bb:cc:00:00:02", "radio": "phy1-ap0", "signal_dbm": -75,
+            {"mac": "aa:bb:cc:00:00:02", "radio": "phy1-ap0", "signal_dbm": -75,
              "tx_rate_mbps": 72, "tx_retries": None},
         ],
         "devices": [{"mac": "aa:bb:cc:00:00:01", "ips": ["192.168.1.10", "fd00::10"], "hostname": "tv"}],
-        "health": [{"ts": 1_700_000_060, "uptime_s": 3600, "cpu_pct": 12.5, "wan_up": True}],
+        "health": [{"samples": 5, "uptime_s": 3600, "cpu_pct": 12.5, "wan_up": True}],
     })
 
 
@@ -98,6 +98,13 @@ def test_an_interval_that_ends_before_it_starts_is_refused() -> None:
     doc = good_report()
     doc["header"]["end_ts"] = doc["header"]["start_ts"] - 1
     with pytest.raises(SchemaError, match="end_ts"):
+        validate_report(doc)
+
+
+def test_an_inventory_mode_outside_full_and_changes_is_refused() -> None:
+    doc = good_report()
+    doc["header"]["inventory"] = "partial"
+    with pytest.raises(SchemaError, match="header.inventory"):
         validate_report(doc)
 
 
