@@ -20,7 +20,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-
 from porchlight_cloud.analytics import activity_job, cohort_job, segment_job, struggling_job
 from porchlight_cloud.store import migrate
 

@@ -200,10 +200,8 @@ class Agent:
                     continue
                 self._handle_command(payload)
         finally:
-            now = self.clock.now()
-            builder = self.loop.builder
-            if builder.samples:
-                builder.end_ts = max(int(now), builder.start_ts)
+            builder = self.loop.finish(self.clock.now())
+            if builder is not None:
                 self._enqueue(builder, kind="periodic")
             self.publisher.stop()
             log.info("event=agent_stop queue_depth=%d", len(self.queue))

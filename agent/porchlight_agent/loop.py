@@ -1,9 +1,12 @@
 """The sampling and reporting schedule: which collector runs when, and when a report is cut.
 
 Sampling (default every 60 s, per collector if configured) is separate from reporting (default every
-300 s); both are aligned to multiples of their interval in epoch time and can change at run time. One
-failing collector never stops the others: its error goes into the report's ``errors`` section. Time comes
-from an injectable ``Clock`` so tests run hours of simulated time in seconds.
+300 s); both are aligned to multiples of their interval in epoch time and can change at run time. The
+samples of one reporting interval go into one ``ReportBuilder``, which folds them into one record per
+entity; when the loop cuts a report it also decides whether its device inventory is full or only the
+changes since the previous report (``InventoryTracker``). One failing collector never stops the others:
+its error goes into the report's ``errors`` section. Time comes from an injectable ``Clock`` so tests run
+hours of simulated time in seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from .collectors.base import Collector
+from .inventory_diff import InventoryTracker
 from .report import ReportBuilder
 
 __all__ = ["Clock", "Intervals", "ManualClock", "SamplingLoop", "ScaledClock", "SystemClock", "next_boundary"]
@@ -121,6 +125,8 @@ class SamplingLoop:
         self._next_report = next_boundary(now, intervals.report_s)
         self.builder = ReportBuilder(int(now), intervals.sample_s, counter_digits=counter_digits)
         self.last_sample_ts = int(now)
+        #: What the previous periodic report said about the devices (the first report has a full inventory).
+        self.inventory = InventoryTracker()
 
     def next_deadline(self) -> float:
         """When ``step`` next has something to do."""
@@ -140,15 +146,30 @@ class SamplingLoop:
         if now < self._next_report:
             return None
         end_ts = int(self._next_report)
-        finished = self.builder
-        finished.end_ts = end_ts
+        finished = self._close(end_ts)
         self.builder = ReportBuilder(end_ts, self.intervals.sample_s, counter_digits=self.counter_digits)
         self._next_report = next_boundary(now, self.intervals.report_s)
         return finished
 
+    def finish(self, now: float) -> ReportBuilder | None:
+        """Close the partial interval (the agent is stopping): its builder, or None when nothing was sampled."""
+        if not self.builder.samples:
+            return None
+        return self._close(max(int(now), self.builder.start_ts))
+
+    def _close(self, end_ts: int) -> ReportBuilder:
+        builder = self.builder
+        builder.end_ts = end_ts
+        devices = builder.devices()
+        if devices is not None:
+            builder.set_inventory(*self.inventory.select(end_ts, devices))
+        return builder
+
     def sample_now(self, now: float) -> ReportBuilder:
         """Run every collector at once (a diagnosis): the records go into a fresh builder, returned, and into
-        the current periodic report too, so counter deltas are never lost from the periodic stream."""
+        the current periodic report too, so counter deltas are never lost from the periodic stream. The
+        diagnosis report is one sample (``samples`` 1) with a full inventory; it leaves the periodic
+        inventory's change tracking alone."""
         diagnosis = ReportBuilder(self.last_sample_ts, self.intervals.sample_s, counter_digits=self.counter_digits)
         for collector in self.collectors:
             self._collect(collector, int(now), [diagnosis, self.builder])

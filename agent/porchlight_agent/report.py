@@ -1,9 +1,12 @@
-"""Building one report from collector output: records of an interval in, a schema-valid document out.
+"""Building one report from collector output: the per-sample records of an interval in, a schema-valid
+document out.
 
-The builder also shapes the columns so they compress well, within the schema: floats are rounded to the
-precision their unit deserves (a float that rounds to a whole number is written as an integer), records
-are sorted by entity then time so that id columns become runs and time columns repeat the same short
-pattern, and all-null columns are left out.
+Radios, stations, apps, probes and health are folded as they arrive into one record per entity
+(``aggregate.py``); the devices section is the inventory collector's last snapshot, all of it or only what
+changed (``inventory_diff.py``, decided by the loop); events and errors keep one record each. The builder
+also shapes the columns so they compress well, within the schema: floats are rounded to the precision
+their unit deserves (a float that rounds to a whole number is written as an integer), records are sorted by
+entity so that id columns become runs, and all-null columns are left out.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from porchlight_wire.report import build_report
-from porchlight_wire.schema import FLOAT, HEADER_FLAGS, MAX_STRING_LENGTH, SECTIONS_BY_KEY
+from porchlight_wire.schema import FLOAT, HEADER_FLAGS, INVENTORY_MODES, MAX_STRING_LENGTH, SECTIONS_BY_KEY
 
+from .aggregate import AGGREGATED_SECTIONS, SectionFold
 from .collectors.base import record_to_wire
+from .inventory_diff import FULL
 from .queue import SANE_EPOCH
 
 __all__ = [
@@ -26,8 +31,8 @@ __all__ = [
 
 #: Decimal places kept per float field; fields not listed keep three significant digits.
 FLOAT_DECIMALS: Final[dict[str, int]] = {
-    "busy_pct": 1, "tx_pct": 1, "rx_pct": 1, "cpu_pct": 1, "mem_used_pct": 1,
-    "tx_rate_mbps": 1, "rx_rate_mbps": 1, "expected_tput_mbps": 0,
+    "busy_pct": 1, "busy_max_pct": 1, "tx_pct": 1, "rx_pct": 1, "cpu_pct": 1, "cpu_max_pct": 1,
+    "mem_used_pct": 1, "tx_rate_mbps": 1, "tx_rate_min_mbps": 1, "rx_rate_mbps": 1, "expected_tput_mbps": 0,
     "load1": 2, "class_confidence": 2,
 }
 _SIGNIFICANT: Final = 3
@@ -38,20 +43,17 @@ COUNTER_FIELDS: Final = frozenset({
     "packets_up", "packets_down", "wan_rx_bytes", "wan_tx_bytes",
 })
 
-#: Record order per section: entity first, time last.
+#: Record order per section: by entity (events and errors by time).
 SORT_KEYS: Final[dict[str, tuple[str, ...]]] = {
-    "radios": ("radio", "ts"),
-    "stations": ("radio", "mac", "link_id", "ts"),
+    "radios": ("radio", "band"),
+    "stations": ("radio", "mac", "link_id"),
     "devices": ("mac",),
-    "apps": ("mac", "app", "ts"),
-    "probes": ("kind", "target", "ts"),
-    "health": ("ts",),
+    "apps": ("mac", "app"),
+    "probes": ("kind", "target"),
+    "health": (),
     "events": ("ts", "kind", "mac"),
     "errors": ("collector", "ts"),
 }
-
-#: Sections that describe a state at the end of the interval rather than one record per sample.
-_SNAPSHOT_SECTIONS: Final = frozenset(k for k, s in SECTIONS_BY_KEY.items() if "ts" not in s.names)
 
 
 def round_value(name: str, value: float) -> float | int:
@@ -119,17 +121,21 @@ class HeaderIdentity:
 
 
 class ReportBuilder:
-    """Collects the records, events, errors and flags of one reporting interval."""
+    """Collects the samples, events, errors and flags of one reporting interval and folds the samples into
+    the report's records as they arrive."""
 
     def __init__(self, start_ts: int, sample_interval_s: int, *, counter_digits: int = 0) -> None:
         self.start_ts = start_ts
         self.counter_digits = counter_digits
         self.sample_interval_s = sample_interval_s
+        self._folds: dict[str, SectionFold] = {}
         self._records: dict[str, list[Mapping[str, Any]]] = {}
         self._snapshots: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        self._inventory: tuple[str, list[Mapping[str, Any]]] | None = None
         self._errors: dict[tuple[str, str], tuple[int, int]] = {}
         self._events: list[dict[str, Any]] = []
         self._flags: set[str] = set()
+        #: ``collect()`` results added (every collector's, so several per sample).
         self.samples = 0
         #: Set when the interval is closed (the reporting boundary); ``build`` uses it unless told otherwise.
         self.end_ts: int | None = None
@@ -142,14 +148,33 @@ class ReportBuilder:
             if not isinstance(section, str) or section not in SECTIONS_BY_KEY:
                 raise ValueError(f"{collector}: record {type(record).__name__} names no known section")
             wire = record_to_wire(record)
-            if section in _SNAPSHOT_SECTIONS:
-                snapshot.setdefault(section, []).append(wire)
-            else:
+            if section in AGGREGATED_SECTIONS:
+                fold = self._folds.get(section)
+                if fold is None:
+                    fold = self._folds[section] = SectionFold(section, sample_interval_s=self.sample_interval_s)
+                fold.add(wire)
+            elif "ts" in SECTIONS_BY_KEY[section].names:
                 self._records.setdefault(section, []).append(wire)
-        # A snapshot section keeps only what its collector said last.
+            else:
+                snapshot.setdefault(section, []).append(wire)
+        # A snapshot section (the device inventory) keeps only what its collector said last.
         for section, rows in snapshot.items():
             self._snapshots[(section, collector)] = rows
         self.samples += 1
+
+    def devices(self) -> list[Mapping[str, Any]] | None:
+        """Every device of the last inventory snapshot of the interval; None when no collector gave one."""
+        found = [rows for (section, _collector), rows in self._snapshots.items() if section == "devices"]
+        if not found:
+            return None
+        return [row for rows in found for row in rows]
+
+    def set_inventory(self, mode: str, devices: Iterable[Mapping[str, Any]]) -> None:
+        """Send ``devices`` as the devices section with ``header.inventory`` = ``mode`` (the loop decides;
+        without a decision a report carries the full snapshot)."""
+        if mode not in INVENTORY_MODES:
+            raise ValueError(f"inventory mode {mode!r} is not one of {sorted(INVENTORY_MODES)}")
+        self._inventory = (mode, list(devices))
 
     def add_error(self, collector: str, error: str, ts: int) -> None:
         """Count a collector failure; the same error repeated is one record with a count."""
@@ -166,13 +191,21 @@ class ReportBuilder:
         """Raise header flags for this interval (only the schema's flag names are kept)."""
         self._flags.update(f for f in flags if f in HEADER_FLAGS)
 
+    def inventory_mode(self) -> str | None:
+        """'full' or 'changes' for the header; None when the report has no inventory at all."""
+        if self._inventory is not None:
+            return self._inventory[0]
+        return FULL if self.devices() is not None else None
+
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         """The shaped records of every section that has any."""
-        raw: dict[str, list[Mapping[str, Any]]] = {k: list(v) for k, v in self._records.items()}
-        for (section, _collector), rows in self._snapshots.items():
-            raw.setdefault(section, []).extend(rows)
+        raw: dict[str, list[Mapping[str, Any]]] = {k: fold.records() for k, fold in self._folds.items()}
+        raw.update((k, list(v)) for k, v in self._records.items())
+        devices = self._inventory[1] if self._inventory is not None else self.devices()
+        if devices:
+            raw["devices"] = devices
         if self._events:
-            raw["events"] = list(self._events)
+            raw["events"] = [*raw.get("events", ()), *self._events]
         if self._errors:
             raw["errors"] = [{"ts": ts, "collector": c, "error": e, "count": n}
                              for (c, e), (ts, n) in self._errors.items()]
@@ -216,5 +249,8 @@ class ReportBuilder:
         }
         if command_id is not None:
             header["command_id"] = command_id
+        inventory = self.inventory_mode()
+        if inventory is not None:
+            header["inventory"] = inventory
         doc: dict[str, Any] = build_report(header, self.sections())
         return doc

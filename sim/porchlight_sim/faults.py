@@ -173,22 +173,24 @@ def _access_network(p: _Planner, m: float, scope: str) -> None:
     t0 += rng.randrange(0, MINUTE)  # "starting at a given minute": not on any report boundary
     t0 -= t0 % MINUTE
     end = min(p.end, t0 + duration)
-    nodes = sorted(p.fleet.nodes)
     taken_areas = {f.truth.area for f in p.faults if f.truth.kind == "access_network"}
-    for _ in range(50):
-        node = rng.choice(nodes)
-        region, area, _tech = p.fleet.nodes[node]
-        homes = [h for h in p.fleet.homes_behind(node=node if scope == "node" else None, area=area)
-                 if h.installed_ts < end]
-        if len(homes) >= 3 and area not in taken_areas:
-            break
-    else:
+    # Real nodes hold dozens of homes; a small simulated fleet spreads thin, so the fault goes to one of the
+    # best-populated places (at least 3 homes), where an incident is visible at all.
+    groups: dict[str, list[Home]] = {}
+    for home in p.fleet.homes:
+        if home.installed_ts < end and home.area not in taken_areas:
+            groups.setdefault(home.node if scope == "node" else home.area, []).append(home)
+    ranked = sorted((g for g in groups.items() if len(g[1]) >= 3), key=lambda g: (-len(g[1]), g[0]))
+    if not ranked:
         return
+    place, homes = rng.choice(ranked[: max(1, len(ranked) // 4)])
+    region, area = homes[0].region, homes[0].area
+    node = place if scope == "node" else None
     strength = 1.0 if scope == "node" else 0.7
     truth = GroundTruth(
         fault_id=p.next_id(), kind="access_network", start_ts=t0, end_ts=end,
-        home_ids=tuple(h.home_id for h in homes), region=region, area=area,
-        node=node if scope == "node" else None,
+        home_ids=tuple(h.home_id for h in sorted(homes, key=lambda h: h.index)), region=region, area=area,
+        node=node,
         detail=f"{scope} fault: latency and loss for every home behind the {scope}",
     )
     params = {"rtt_add_ms": _scaled(rng, 25, 80, m * strength), "jitter_add_ms": _scaled(rng, 5, 20, m * strength),

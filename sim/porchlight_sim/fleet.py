@@ -7,12 +7,14 @@ so worker processes rebuild it rather than receive it.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from . import gateways
 from .randomness import clamp, hex_token, stream, weighted
 from .rhythms import DAY, HOUR, Person
-from .vendors import FIRST_NAMES, KINDS, DeviceKind
+from .vendors import FIRST_NAMES, KINDS, DeviceKind, oui_table, vendor_of
 from .wifi_physics import NOISE_FLOOR_DBM, best_band, received_dbm
 
 REGION_NAMES: tuple[str, ...] = ("north", "central", "south", "east", "west", "coast", "valley", "metro")
@@ -46,7 +48,9 @@ class Device:
     """One device of a home, as it really is (the ground truth behind what the agent reports)."""
 
     mac: str
+    #: What the device really is.
     device_class: str
+    #: Vendor as the agent reports it (its OUI table; None for a private MAC or an unknown prefix).
     vendor: str | None
     hostname: str | None
     standard: str
@@ -305,6 +309,38 @@ _CLASS_CONFIDENCE: dict[str, tuple[float, float]] = {
     "camera": (0.7, 0.9), "iot": (0.5, 0.8), "printer": (0.85, 0.98), "nas": (0.7, 0.9),
 }
 
+#: What the agent says about a device: (mac, hostname, private) -> (vendor, class, confidence).
+AgentView = Callable[[str, "str | None", bool], tuple["str | None", str, float]]
+
+
+@lru_cache(maxsize=1)
+def agent_view() -> AgentView | None:
+    """The agent's own OUI table and device classifier, so devices are reported as the agent would report
+    them (including its misses); None when the agent package is not installed."""
+    try:
+        from porchlight_agent.collectors.devclass import DeviceClassifier
+        from porchlight_agent.collectors.vendors import OuiTable
+    except ImportError:  # pragma: no cover - the simulator can run without the agent
+        return None
+    oui = OuiTable.load()
+    classifier = DeviceClassifier.load()
+
+    def view(mac: str, hostname: str | None, private: bool) -> tuple[str | None, str, float]:
+        vendor = oui.vendor(mac)
+        guess = classifier.classify(hostname=hostname, vendor=vendor, randomised=private)
+        return vendor, guess.device_class, guess.confidence
+
+    return view
+
+
+def _own_view(cls: str, mac: str, hostname: str | None, draw: float) -> tuple[str | None, str, float]:
+    """The simulator's stand-in for the agent's classifier (used when the agent is not installed)."""
+    private = bool(int(mac[:2], 16) & 0x02)
+    low, high = _CLASS_CONFIDENCE[cls]
+    if private and hostname is None:
+        return None, "unknown", 0.2
+    return vendor_of(mac, oui_table()), cls, round(low + (high - low) * draw, 2)
+
 
 def _devices(rng: random.Random, household: Household, bands: tuple[str, ...], dwelling: str, lan: str,
              spec: FleetSpec, installed: int) -> tuple[Device, ...]:
@@ -323,18 +359,17 @@ def _devices(rng: random.Random, household: Household, bands: tuple[str, ...], d
         band = "wired" if wired else best_band(kind.tx_power_dbm, dev_bands, distance, walls)
         private = bool(int(mac[:2], 16) & 0x02)
         hostname = _hostname(rng, kind, mac, owner_names[owner] if owner is not None else "Home")
-        low, high = _CLASS_CONFIDENCE[cls]
-        anonymous = private and hostname is None
+        view = agent_view()
+        draw = rng.random()  # drawn either way, so the fleet is the same with or without the agent installed
+        vendor, reported, confidence = view(mac, hostname, private) if view else _own_view(cls, mac, hostname, draw)
         devices.append(Device(
-            mac=mac, device_class=cls, vendor=None if private else kind.vendor, hostname=hostname,
+            mac=mac, device_class=cls, vendor=vendor, hostname=hostname,
             standard=kind.standard, nss=kind.nss, tx_power_dbm=kind.tx_power_dbm + rng.uniform(-2.0, 1.0),
             wired=wired, band=band, distance_m=distance, walls=walls, owner=owner,
             ipv4=f"{lan}.{100 + n}",
             ipv6=f"fd{hex_token(rng, 2)}:{hex_token(rng, 4)}:{hex_token(rng, 4)}::{hex_token(rng, 4)}"
             if cls in ("phone", "laptop", "tablet", "desktop") else None,
-            reported_class="unknown" if anonymous else cls,
-            class_confidence=0.2 if anonymous else round(rng.uniform(low, high), 2),
-            bands=dev_bands,
+            reported_class=reported, class_confidence=confidence, bands=dev_bands,
         ))
     # Some devices arrive during the run (a new phone, a new TV): a benign change the analytics must not
     # flag. Only homes that were there before the run get one.

@@ -7,10 +7,11 @@ Every line is one ``GroundTruth`` record, with every key present (null when it d
      "model": null, "firmware": null, "mac": "a4:c3:f0:12:34:56", "app": "smtp", "band": null,
      "channel": null, "detail": "laptop sends spam: ~300 SMTP flows/min to ~200 new destinations"}
 
-* ``start_ts``/``end_ts``: Unix seconds, the trouble is on for ``start_ts <= t < end_ts``. A sample stamped
-  ``ts`` describes the interval that ends at ``ts``, so the samples that show it are those with
-  ``start_ts < ts <= end_ts``. Troubles that recur on a daily window (evening congestion) are one record per
-  occurrence, sharing ``fault_id``.
+* ``start_ts``/``end_ts``: Unix seconds, the trouble is on for ``start_ts <= t < end_ts``. The simulator samples
+  every sample interval (a sample at ``ts`` describes the interval ending at ``ts``, so samples with
+  ``start_ts < ts <= end_ts`` show it) and a report summarises its samples: a report whose
+  [header.start_ts, header.end_ts] overlaps the trouble carries it, wholly when it lies inside. Troubles that
+  recur on a daily window (evening congestion) are one record per occurrence, sharing ``fault_id``.
 * ``benign``: true for changes that are *not* trouble and that a detector should leave alone (a new device,
   a day or a week away, a good firmware rollout). Scorers count flags on them as false positives.
 * ``home_ids``: every home the record touches; region/area/node, model/firmware, mac, app, band/channel are

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from . import aggregate
 from .apps import STREAMING_APPS
 from .cadence import Cadence
 from .columnar import columnar_report
@@ -25,21 +26,27 @@ from .probes import CLEAR, PathState, probe_records
 from .randomness import hex_token, stream
 from .rhythms import DAY, DayPlan, day_start, plan_day
 from .stations import radio_loads, radio_record, station_record
-from .traffic import DeviceState, Moment, app_records, app_usage, spam_record, wants_connection
+from .traffic import DeviceState, Moment, Totals, app_records, app_usage, spam_record, wants_connection
 
 try:
     from porchlight_agent import __version__ as AGENT_VERSION
 except ImportError:  # pragma: no cover - the simulator can run without the agent installed
     AGENT_VERSION = "0.1.0"
 
-INVENTORY_RETENTION_S = 7 * DAY
+#: The agent forgets a device not seen for this long (InventoryCollector forget_after_s).
+INVENTORY_RETENTION_S = 30 * DAY
 _RANDOM_REBOOT_MEAN_S = 45 * DAY
-#: Record order per section, entity first then time, as the agent's report builder sorts them (runs of
-#: equal ids compress well). Sorting is stable, so time order survives within an entity.
+#: A full inventory at least this often (and in the first report after the agent starts); in between, only
+#: the devices that appeared or changed.
+FULL_INVENTORY_EVERY_S = 3600
+#: Record order per section, entity first, as the agent's report builder sorts them (runs of equal ids
+#: compress well).
 _ORDER = {
     "radios": itemgetter("radio"), "stations": itemgetter("radio", "mac"), "apps": itemgetter("mac", "app"),
     "probes": itemgetter("kind", "target"), "events": itemgetter("ts"), "devices": itemgetter("mac"),
 }
+_AGGREGATE = {"radios": aggregate.radios, "stations": aggregate.stations, "apps": aggregate.apps,
+              "probes": aggregate.probes, "health": aggregate.health}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,8 @@ class HomeSimulator:
         self._plans: list[DayPlan] = []
         self._day_usage = 1.0
         self.reports_sent = 0
+        self._last_full: int | None = None
+        self._reported: dict[str, tuple[Any, ...]] = {}
 
     # ---- schedule --------------------------------------------------------------------------------------
 
@@ -148,13 +157,16 @@ class HomeSimulator:
             if first > end:
                 self.cursor = end
                 continue
-            sections: dict[str, list[dict[str, Any]]] = {
+            samples: dict[str, list[dict[str, Any]]] = {
                 "radios": [], "stations": [], "apps": [], "probes": [], "health": [], "events": self.events,
             }
             self.events = []
             for ts in range(first, end + 1, sample_s):
-                self._sample(ts, sample_s, sections)
-            sections["devices"] = self._inventory(end)
+                self._sample(ts, sample_s, samples)
+            sections = {key: summarise(samples[key]) for key, summarise in _AGGREGATE.items()}
+            sections["events"] = samples["events"]
+            full = self.seq == 0 or self._last_full is None or end - self._last_full >= FULL_INVENTORY_EVERY_S
+            sections["devices"] = self._inventory_report(end, full)
             for key, order in _ORDER.items():
                 sections[key].sort(key=order)
             header = {
@@ -162,6 +174,7 @@ class HomeSimulator:
                 "firmware": self.firmware, "agent_version": AGENT_VERSION, "boot_id": self.boot_id,
                 "seq": self.seq, "start_ts": self.cursor, "end_ts": end, "sample_interval_s": sample_s,
                 "kind": "periodic", "queue_depth": 0, "dropped_reports": 0,
+                "inventory": "full" if full else "changes",
             }
             doc = columnar_report(header, sections)
             self.seq += 1
@@ -303,28 +316,25 @@ class HomeSimulator:
         stations, apps = out["stations"], out["apps"]
         flows = 0
         wan_rx = wan_tx = 0
-        n_records = 0
+        records_before = len(apps) + len(stations)
         for state, usage in usages:
             mac = state.device.mac
             if squeeze_down < 1.0 or squeeze_up < 1.0:
                 for entry in usage.values():
                     entry[0] *= squeeze_down
                     entry[1] *= squeeze_up
-            mail = usage.pop("smtp", None) if mac in spam else None
-            recs = app_records(ts, mac, usage, dt, rng)
+            totals = Totals()
             if mac in spam:
-                recs.append(spam_record(ts, mac, dt, spam[mac], rng, mail))
-            down = up = pk_down = pk_up = 0
-            for r in recs:
-                down += r["bytes_down"]
-                up += r["bytes_up"]
-                pk_down += r["packets_down"]
-                pk_up += r["packets_up"]
-                flows += r["flows"]
+                spam_rec = spam_record(ts, mac, dt, spam[mac], rng, usage.pop("smtp", None))
+                app_records(ts, mac, usage, dt, rng, apps, totals)
+                apps.append(spam_rec)
+                totals.add(spam_rec)
+            else:
+                app_records(ts, mac, usage, dt, rng, apps, totals)
+            down, up, pk_down, pk_up = totals.bytes_down, totals.bytes_up, totals.packets_down, totals.packets_up
+            flows += totals.flows
             wan_rx += down
             wan_tx += up
-            apps.extend(recs)
-            n_records += len(recs)
             if not state.device.wired:
                 load = loads.get(state.band)
                 if load is None:  # the model has no radio on the device's band: fall back to 2.4 GHz
@@ -333,12 +343,12 @@ class HomeSimulator:
                 active = any(u[2] > 0 for u in usage.values())
                 stations.append(station_record(ts, state, load, self.model.standard, down, up, pk_down, pk_up,
                                                active, dt, rng))
-                n_records += 1
         for load in loads.values():
             out["radios"].append(radio_record(ts, load, dt, rng))
         line_load = max(wan_rx / cap_down if cap_down else 0.0, wan_tx / cap_up if cap_up else 0.0)
         out["probes"].extend(probe_records(ts, home, path, line_load, rng))
         throughput = (wan_rx + wan_tx) * 8.0 / dt / 1e6
+        n_records = len(apps) + len(stations) - records_before
         out["health"].append(health_record(ts, self.model, self.boot_ts, self.mem_base_pct, throughput, wan_rx,
                                            wan_tx, flows, cpu_add, n_records, dt, rng))
 
@@ -349,6 +359,18 @@ class HomeSimulator:
             stays = state.device.device_class in ("iot", "camera") and rng.random() < 0.7
             state.churn_leave_at = 2.0 if stays else 0.15 + 0.8 * rng.random()
         return progress >= state.churn_leave_at
+
+    def _inventory_report(self, end: int, full: bool) -> list[dict[str, Any]]:
+        """Every device (full), or those that appeared or changed address, name, class or connection."""
+        records = self._inventory(end)
+        if full:
+            self._last_full = end
+            self._reported = {r["mac"]: _identity(r) for r in records}
+            return records
+        changed = [r for r in records if self._reported.get(r["mac"]) != _identity(r)]
+        for r in changed:
+            self._reported[r["mac"]] = _identity(r)
+        return changed
 
     def _inventory(self, end: int) -> list[dict[str, Any]]:
         records = []
@@ -362,6 +384,11 @@ class HomeSimulator:
                 "connection": "wired" if d.wired else s.band, "first_seen": s.first_seen, "last_seen": s.last_seen,
             })
         return records
+
+
+def _identity(device: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes a device record 'changed' for an inventory of changes."""
+    return (tuple(device["ips"] or ()), device["hostname"], device["device_class"], device["connection"])
 
 
 def _within(ts: int, dt: float, rng: random.Random) -> int:

@@ -22,6 +22,8 @@ _MAX_WIDTH = {"n": 40, "ac": 80, "ax": 160, "be": 320}
 _MOBILE_FADING_DB = 3.0
 _FIXED_FADING_DB = 1.2
 _RATES: dict[tuple[int, str, int, int], LinkRate] = {}
+#: retry_share without contention or interference, by whole-dB SNR from -40 to 79 dB.
+_RETRY_BY_SNR: tuple[float, ...] = tuple(retry_share(snr, 0.0, 0.0) for snr in range(-40, 80))
 _PHY: dict[tuple[str, int, int, int], float] = {}
 
 
@@ -114,7 +116,9 @@ def station_record(ts: int, state: DeviceState, load: RadioLoad, model_standard:
     rx_nss = 2 if tx.nss > 2 else tx.nss
     rx_rate = _phy(standard, rx_mcs, rx_nss, width)
     busy_other = load.other_busy_pct
-    retry = retry_share(snr, busy_other, load.interference) * (0.8 + 0.4 * rand())
+    snr_index = int(snr) + 40
+    base = _RETRY_BY_SNR[snr_index if 0 <= snr_index < 120 else (0 if snr_index < 0 else 119)]
+    retry = min(0.9, base + 0.18 * (busy_other / 100.0) ** 2 + 0.35 * load.interference) * (0.8 + 0.4 * rand())
     tx_packets = down_packets + int(dt * (0.5 + rand()))  # management and keep-alive frames
     rx_packets = up_packets + int(dt * (0.3 + 0.5 * rand()))
     tx_bytes = int(down_bytes) + tx_packets * 40

@@ -16,7 +16,7 @@ from typing import Any
 from .apps import APPS
 from .fleet import Device
 from .randomness import NORMAL, NORMAL_BITS
-from .rhythms import PROFILES, STANDBY, Activity, propensity, session_step
+from .rhythms import PROFILES, STANDBY, Activity, propensity
 
 KBPS_TO_BYTES_PER_S = 125.0
 #: Log-normal noise (sigma 0.3) on a spell's rate, as a table.
@@ -105,6 +105,16 @@ def _allowed(activity: Activity, device: Device, moment: Moment) -> bool:
 
 
 _PRESENCE: dict[tuple[float, float], float] = {}
+_LEAVE: dict[tuple[float, float], float] = {}
+
+
+def _leave(dt: float, session_s: float) -> float:
+    """Chance that a spell of mean length ``session_s`` ends within ``dt`` seconds."""
+    key = (dt, session_s)
+    found = _LEAVE.get(key)
+    if found is None:
+        found = _LEAVE[key] = 1.0 - math.exp(-dt / session_s)
+    return found
 
 
 def _presence(chance_per_minute: float, dt: float) -> float:
@@ -129,19 +139,30 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
     ts = moment.ts
     usage: dict[str, list[float]] = {}
     spells = state.spells
+    rand = rng.random
     for i, act in enumerate(state.activities):
+        was = spells[i]
         if act.app in silenced:
             spells[i] = False
             continue
+        # The spell model of rhythms.session_step, inlined with its exponential cached: this loop runs for
+        # every activity of every connected device in every sample.
         if _allowed(act, device, moment):
             p = propensity(act.curve, ts) * act.weight
             if act.needs != "none":
                 p *= moment.usage * scale
-            p = min(p, 0.97)
         else:
             p = 0.0
-        was = spells[i]
-        on = session_step(was, p, dt, act.session_s, rng)
+        if p <= 0.0:
+            spells[i] = False
+            continue
+        leave = _leave(dt, act.session_s)
+        if was:
+            on = rand() >= leave
+        elif p >= 0.97:
+            on = True
+        else:
+            on = rand() < p / (1.0 - p) * leave
         spells[i] = on
         if not on:
             continue
@@ -171,33 +192,56 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
     return usage
 
 
-def app_records(ts: int, mac: str, usage: dict[str, list[float]], dt: float,
-                rng: random.Random) -> list[dict[str, Any]]:
-    """The wire ``apps`` records of one device for one sample."""
+@dataclass(slots=True)
+class Totals:
+    """Sums over the ``apps`` records of one device in one sample (what its station and the WAN carry)."""
+
+    bytes_down: int = 0
+    bytes_up: int = 0
+    packets_down: int = 0
+    packets_up: int = 0
+    flows: int = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Count one more record."""
+        self.bytes_down += record["bytes_down"]
+        self.bytes_up += record["bytes_up"]
+        self.packets_down += record["packets_down"]
+        self.packets_up += record["packets_up"]
+        self.flows += record["flows"]
+
+
+def app_records(ts: int, mac: str, usage: dict[str, list[float]], dt: float, rng: random.Random,
+                out: list[dict[str, Any]], totals: Totals) -> None:
+    """Append the wire ``apps`` records of one device for one sample to ``out``, and sum them in ``totals``."""
     minutes = dt / 60.0
-    records = []
+    rand = rng.random
     for app, (down, up, active_min) in usage.items():
-        shape = APPS[app]
         bytes_down = int(down)
         bytes_up = int(up)
         if bytes_down + bytes_up == 0:
             continue
+        shape = APPS[app]
         if active_min > 0:
-            flows = max(1, round(shape.flows * (0.6 + 0.8 * rng.random()) + shape.new_flows * active_min * 0.5))
-            new_flows = min(flows, round(shape.new_flows * active_min * (0.5 + rng.random())))
-            dests = max(1, min(flows, round(shape.dests * (0.7 + 0.6 * rng.random())
-                                             * (1.0 + math.log1p(active_min) / 3.0))))
+            flows = round(shape.flows * (0.6 + 0.8 * rand()) + shape.new_flows * active_min * 0.5) or 1
+            new_flows = min(flows, round(shape.new_flows * active_min * (0.5 + rand())))
+            dests = min(flows, round(shape.dests * (0.7 + 0.6 * rand()) * (1.0 + math.log1p(active_min) / 3.0))) or 1
         else:
-            flows = 1 + int(rng.random() < 0.3 * minutes)
-            new_flows = int(rng.random() < 0.25 * minutes)
+            flows = 1 + (rand() < 0.3 * minutes)
+            new_flows = int(rand() < 0.25 * minutes)
             dests = 1
-        records.append({
+        packets_up = (bytes_up // shape.pkt_up_bytes or 1) if bytes_up else 0
+        packets_down = (bytes_down // shape.pkt_down_bytes or 1) if bytes_down else 0
+        out.append({
             "ts": ts, "mac": mac, "app": app, "bytes_up": bytes_up, "bytes_down": bytes_down,
-            "packets_up": max(1, bytes_up // shape.pkt_up_bytes) if bytes_up else 0,
-            "packets_down": max(1, bytes_down // shape.pkt_down_bytes) if bytes_down else 0,
+            "packets_up": packets_up, "packets_down": packets_down,
             "flows": flows, "new_flows": new_flows, "dests": dests,
         })
-    return records
+        totals.bytes_down += bytes_down
+        totals.bytes_up += bytes_up
+        totals.packets_down += packets_down
+        totals.packets_up += packets_up
+        totals.flows += flows
 
 
 def spam_record(ts: int, mac: str, dt: float, params: dict[str, Any], rng: random.Random,

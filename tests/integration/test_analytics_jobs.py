@@ -60,8 +60,8 @@ def label(conn: psycopg.Connection, name: str) -> int:
 def hourly(conn: psycopg.Connection, home_key: int, bucket: datetime, *, rtt: float = 12.0, loss: float = 0.0,
            reboots: int = 0, cpu: float = 20.0, busy: float = 20.0, wan_bytes: int = 400_000_000) -> None:
     conn.execute(
-        "INSERT INTO home_hourly (home_key, bucket, reports, wifi_bytes, busy_pct, first_hop_rtt_ms, first_hop_loss_pct,"
-        " internet_rtt_ms, internet_jitter_ms, internet_loss_pct, cpu_pct, mem_used_pct, reboots, wan_flaps,"
+        "INSERT INTO home_hourly (home_key, bucket, reports, wifi_bytes, busy_pct, first_hop_rtt_ms,"
+        " first_hop_loss_pct, internet_rtt_ms, internet_jitter_ms, internet_loss_pct, cpu_pct, mem_used_pct, reboots, wan_flaps,"
         " wan_rx_bytes, wan_tx_bytes) VALUES (%s, %s, 12, %s, %s, 2, 0, %s, 2, %s, %s, 40, %s, 0, %s, %s)",
         (home_key, bucket, wan_bytes, busy, rtt, loss, cpu, reboots, wan_bytes * 9 // 10, wan_bytes // 10))
 
@@ -84,7 +84,7 @@ def test_a_rebooting_gateway_is_on_the_daily_struggling_list_and_healthy_homes_a
 
 def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int]
                  ) -> None:
-    pr = [[1.0, 10.0, float(lost), rtt, rtt * 1.5, 2.0] for _ in targets]
+    pr = [v for _ in targets for v in (1, 10, lost, int(rtt * 10), int(rtt * 15), 20)]  # 6 per probe, 0.1 ms
     conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, pr_target,"
                  " pr) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s)",
                  (ts, home_key, int(ts.timestamp()) // 300, targets, pr))

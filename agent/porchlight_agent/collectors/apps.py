@@ -9,9 +9,10 @@ kept moving, or flows dropped by the cap (``counters_degraded``).
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from ..privacy import MacHasher
@@ -33,7 +34,11 @@ _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 @dataclass(frozen=True, slots=True)
 class AppSample:
-    """One (device, application) in one interval (schema section ``apps``)."""
+    """One (device, application) in one sample interval (schema section ``apps``, before aggregation).
+
+    ``flow_ids`` (the flows counted in ``flows``) and ``remotes`` (the addresses counted in ``dests``) let
+    the report count distinct flows and addresses over its whole interval; they never go on the wire.
+    """
 
     SECTION: ClassVar[str] = "apps"
 
@@ -47,6 +52,8 @@ class AppSample:
     flows: int | None = None
     new_flows: int | None = None
     dests: int | None = None
+    flow_ids: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
+    remotes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,7 @@ class _FlowMeta:
     app: str
     generation: int
     skip: bool  # traffic that never leaves the home
+    serial: int  # the flow's identity for distinct counts over a report (kept when the meta is worked out again)
 
 
 def offload_configured(firewall_config: str) -> bool:
@@ -94,6 +102,7 @@ class AppsCollector:
         self._refresh_s = address_refresh_s
         self._classifier = classifier or AppClassifier.load()
         self._generation = 0
+        self._serials = itertools.count()
         self._min_bytes = offload_min_bytes
         self._ratio = offload_ratio
         self._addresses: dict[str, tuple[_Address, str, bool] | None] = {}
@@ -188,12 +197,12 @@ class AppsCollector:
         self._addresses[text] = entry
         return entry
 
-    def _meta(self, delta: FlowDelta, book: Mapping[str, str]) -> _FlowMeta:
+    def _meta(self, delta: FlowDelta, book: Mapping[str, str], serial: int) -> _FlowMeta:
         flow = delta.flow
         src_text, dst_text, _, dport = tuple_fields(flow.tup)
         src, dst, reply = self._address(src_text), self._address(dst_text), self._address(flow.reply_src)
         if src is None or dst is None:
-            return _FlowMeta(None, True, "", "", self._generation, True)
+            return _FlowMeta(None, True, "", "", self._generation, True, serial)
         if src[1] in book:
             local, up_is_orig, remote, port = src[1], True, dst, dport
         elif reply is not None and reply[1] in book and reply[1] != dst[1]:
@@ -203,10 +212,10 @@ class AppsCollector:
         else:
             local, up_is_orig, remote, port = None, True, dst, dport  # the gateway's own traffic
         if remote[2] or remote[1] in book:
-            return _FlowMeta(local, up_is_orig, remote[1], "", self._generation, True)
+            return _FlowMeta(local, up_is_orig, remote[1], "", self._generation, True, serial)
         names = self._names.names_by_ip.get(remote[1], ()) if self._names else ()
         app = self._classifier.classify(remote[0], flow.proto, port, names)
-        return _FlowMeta(local, up_is_orig, remote[1], app, self._generation, False)
+        return _FlowMeta(local, up_is_orig, remote[1], app, self._generation, False, serial)
 
     def collect(self, ts: int) -> list[AppSample]:
         """Per (device, application) counters for the interval ending at ``ts``."""
@@ -225,7 +234,8 @@ class AppsCollector:
         for delta in deltas:
             meta = delta.state.meta
             if not isinstance(meta, _FlowMeta) or meta.generation != generation:
-                meta = self._meta(delta, book)
+                serial = meta.serial if isinstance(meta, _FlowMeta) else next(self._serials)
+                meta = self._meta(delta, book, serial)
                 delta.state.meta = meta
             if meta.skip:
                 continue
@@ -242,7 +252,7 @@ class AppsCollector:
             mac = book.get(meta.local_ip, "") if meta.local_ip else ""
             row = totals.get((mac, meta.app))
             if row is None:
-                row = totals[(mac, meta.app)] = [0, 0, 0, 0, 0, 0, set()]
+                row = totals[(mac, meta.app)] = [0, 0, 0, 0, 0, 0, set(), set()]
             row[0] += b_up or 0
             row[1] += b_down or 0
             row[2] += p_up or 0
@@ -250,6 +260,8 @@ class AppsCollector:
             row[4] += carried
             row[5] += delta.new
             row[6].add(meta.remote)
+            if carried:
+                row[7].add(meta.serial)
             moved += (b_up or 0) + (b_down or 0)
 
         self._offload_seen = offloaded
@@ -259,6 +271,7 @@ class AppsCollector:
             bytes_up=None if acct_off else row[0], bytes_down=None if acct_off else row[1],
             packets_up=None if acct_off else row[2], packets_down=None if acct_off else row[3],
             flows=row[4], new_flows=row[5], dests=len(row[6]),
+            flow_ids=frozenset(row[7]), remotes=frozenset(row[6]),
         ) for (mac, app), row in sorted(totals.items())]
 
     def _check_offload(self, flow_bytes: int, acct_off: bool) -> None:

@@ -43,11 +43,16 @@ STREAMING_ACTIVE_HOUR_BYTES = 100_000_000
 GAMING_ACTIVE_HOUR_BYTES = 10_000_000
 #: Silence means something only for a daily habit: the device streamed (played) on this share of its earlier days.
 SILENT_HABIT_SHARE = 0.8
+#: A device still on the Wi-Fi is "on but not streaming" only when its other applications moved this much; an
+#: associated device that moved nothing at all was simply not used that day.
+SILENT_MIN_OTHER_BYTES = 2_000_000
 #: Expected active hours in the day before silence means anything, and how silent it must be.
 SILENT_MIN_EXPECTED_HOURS = 3
 SILENT_MAX_SHARE = 0.05
-#: The rest of the household must be at least this active (share of its normal) for a device-specific change.
+#: The rest of the household must be at least this active (share of its normal) for a device-specific change;
+#: more for a device still on the Wi-Fi that merely stopped streaming (a quieter household watches less).
 HOUSEHOLD_ACTIVE_SHARE = 0.5
+HOUSEHOLD_ACTIVE_SHARE_IDLE = 0.8
 #: Fading household: the last two days against the median of the days before the last week, relative to the
 #: fleet's own ratio; and the use came down over several days (a fade), not in one step (a trip away).
 FADING_MIN_PRIOR_DAYS = 5
@@ -114,6 +119,10 @@ class DeviceActivity:
     dests_hours: tuple[HourActivity, ...] = ()  # distinct destinations per hour, all applications together
     #: Per silence kind: (earlier days on which it streamed / played, earlier days looked at).
     habit: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    #: On the Wi-Fi during the judged day: True, False (it was the day before, not any more), None (unknown/wired).
+    associated: bool | None = None
+    #: Per silence kind: whether it streamed / played the day before the judged day.
+    active_yesterday: Mapping[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,17 +280,28 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
     others = _household_share(home, d.mac)
     if others < HOUSEHOLD_ACTIVE_SHARE:
         return None  # the whole home is quiet: a day away or a holiday, not this device
+    other_bytes = sum(h.bytes for a in d.apps if a.app not in group for h in a.hours)
+    left = d.associated is False
+    if not left and (other_bytes < SILENT_MIN_OTHER_BYTES or d.active_yesterday.get(kind, True)
+                     or others < HOUSEHOLD_ACTIVE_SHARE_IDLE):
+        # Still on the Wi-Fi: a day without streaming happens; two in a row for a daily habit does not.
+        return None
     z = (obs - exp) / spread if spread > 0 else -99.0
     first = min(hs[0].hour for hs in active)
+    state = ("It has left the Wi-Fi" if left else
+             f"It is still connected (other traffic: {human_bytes(other_bytes)}) but has not {what.split()[0]} "
+             "since yesterday")
     text = (f"The {d.label} {what} on {active_days} of its last {days} comparable days, normally about "
-            f"{human_bytes(exp)} during {len(active)} of these hours, but moved only {human_bytes(obs)} in the last 24 hours, while the rest of the household used "
+            f"{human_bytes(exp)} during {len(active)} of these hours, but moved only {human_bytes(obs)} of it in the "
+            f"last 24 hours. {state}, while the rest of the household used "
             f"the Internet as usual ({others:.0%} of its normal).")
     return ActivityChange(home.home_id, kind, d.mac, None, round(z, 1), len(active),
                           f"The {d.label} has gone silent",
                           (Reason(kind, text, {"mac": d.mac, "expected_bytes": round(exp),
                                                "observed_bytes": round(obs), "expected_active_hours": len(active),
                                                "household_share": round(others, 2), "z": round(z, 1),
-                                               "habit_days": active_days, "history_days": days}),),
+                                               "habit_days": active_days, "history_days": days,
+                                               "left_wifi": str(left).lower(), "other_bytes": round(other_bytes)}),),
                           ACTIONS[kind], first)
 
 

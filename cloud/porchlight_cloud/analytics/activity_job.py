@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 WEEK_OFFSETS = (7, 14, 21, 28)
 DAY_OFFSETS = (1, 2, 3, 4, 5, 6)
 MIN_DAYS_FOR_HOUR_OF_DAY = 3
+MIN_WEEKS_FOR_HOUR_OF_WEEK = 3
 #: 1 in this many homes feeds the peer normals.
 PEER_SAMPLE = 20
 
@@ -45,7 +46,8 @@ def _candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dic
     devices: set[Key] = set()
     for r in conn.execute(sql("activity_spike_candidates"), {
             "start": start, "end": end, "smtp_hour_flows": ac.SMTP_MIN_HOUR_NEW_FLOWS,
-            "spread_dests": ac.SPREAD_MIN_DESTS, "row_dests": ac.SPREAD_MIN_ROW_DESTS, "min_hours": ac.MIN_UNUSUAL_HOURS}):
+            "spread_dests": ac.SPREAD_MIN_DESTS, "row_dests": ac.SPREAD_MIN_ROW_DESTS,
+            "min_hours": ac.MIN_UNUSUAL_HOURS}):
         devices.add((int(r[0]), int(r[1])))
     for apps, active in ((STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES), (GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
         for r in conn.execute(sql("activity_silent_candidates"), {
@@ -78,12 +80,15 @@ def _samples(by_offset: dict[int, float], offsets: list[int]) -> list[float]:
 
 
 def history_offsets(present: set[int]) -> list[int]:
-    """The earlier days a device's normal is made of: its weeks when it has two, else its recent days, else none."""
+    """The earlier days a device's normal is made of: the same weekday of earlier weeks when it has three, else
+    the days just before (same hours of the day), else two weeks, else none (peers)."""
     weeks = [k for k in WEEK_OFFSETS if k in present]
-    if len(weeks) >= ac.MIN_OWN_HISTORY:
+    if len(weeks) >= MIN_WEEKS_FOR_HOUR_OF_WEEK:
         return weeks
     days = [k for k in DAY_OFFSETS if k in present]
-    return days if len(days) >= MIN_DAYS_FOR_HOUR_OF_DAY else []
+    if len(days) >= MIN_DAYS_FOR_HOUR_OF_DAY:
+        return days
+    return weeks if len(weeks) >= ac.MIN_OWN_HISTORY else []
 
 
 def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fading: dict[int, float],
@@ -117,6 +122,11 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     "end": end, "offsets": offsets}):
                 obs[(int(r["home_key"]), int(r["device_key"]))][(r["app"], r["hour"], int(r["offset_days"]))] = (
                     float(r["bytes_up"]), float(r["bytes_down"]), float(r["new_flows"]), float(r["dests_max"]))
+    presence: dict[Key, tuple[int, int]] = {}
+    if dev_list:
+        for r in conn.execute(sql("activity_device_presence"), {
+                "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start, "end": end}):
+            presence[(int(r[0]), int(r[1]))] = (int(r[2]), int(r[3]))
     history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
     peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
     daily: dict[int, list[float]] = defaultdict(list)
@@ -172,6 +182,7 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     (peer_dests.get(cls) or peer_dests.get("unknown") or no_peer)
                 dests_hours.append(ac.HourActivity(h, dests=per_day.get(0, 0.0), base_dests=base))
             habit: dict[str, tuple[int, int]] = {}
+            yesterday: dict[str, bool] = {}
             for kind, group, active in (("streaming_device_silent", STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES),
                                         ("gaming_device_silent", GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
                 day_bytes: dict[int, float] = defaultdict(float)
@@ -179,8 +190,11 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     if app in group and k > 0:
                         day_bytes[k] += v[0] + v[1]
                 habit[kind] = (sum(1 for k in own if day_bytes.get(k, 0.0) >= active), len(own))
+                yesterday[kind] = day_bytes.get(1, 0.0) >= active
+            today, before = presence.get(key, (0, 0))
+            associated = True if today else (False if before else None)
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
-                                            len(own), tuple(dests_hours), habit))
+                                            len(own), tuple(dests_hours), habit, associated, yesterday))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),

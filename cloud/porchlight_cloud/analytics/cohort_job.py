@@ -19,21 +19,27 @@ def home_values(conn: psycopg.Connection[Any], start: datetime, end: datetime) -
     """Every home's cohort and mean residual per component over [start, end)."""
     out = []
     for r in conn.execute(sql("cohort_residuals"), {"start": start, "end": end}):
-        values = {c: float(v) for c, v in zip(cohorts.COMPONENTS, r[3:7], strict=True) if v is not None}
+        values = {c: float(v) for c, v in zip(cohorts.ALL_QUANTITIES, r[3:10], strict=True) if v is not None}
         out.append(cohorts.HomeCohortValues(str(r[0]), r[1], r[2], values))
     return out
 
 
+#: The days before the analysed period that each home's change is measured against.
+BEFORE_DAYS = 3
+
+
 def run_daily(conn: psycopg.Connection[Any], day: date, days: int = 1) -> list[cohorts.CohortFinding]:
-    """Cohorts significantly worse over the ``days`` days ending with ``day``; stored as the day's cohort list."""
+    """Cohorts significantly worse over the ``days`` days ending with ``day`` (in level, or in change against the
+    BEFORE_DAYS days before); stored as the day's cohort list."""
     end = datetime.combine(day + timedelta(days=1), time(), UTC)
     start = end - timedelta(days=days)
     run_id = findings_store.start_run(conn, "cohorts", end, {"day": day.isoformat(), "days": days})
     homes = home_values(conn, start, end)
-    found = cohorts.analyse(homes)
+    before = home_values(conn, start - timedelta(days=BEFORE_DAYS), start)
+    found = cohorts.analyse_with_change(homes, before)
     rows = [FindingRow("cohort", "cohort_worse",
-                       f"{f.model} on firmware {f.firmware}: {-f.effect_points:.1f} points worse on "
-                       f"{cohorts.COMPONENT_WORDS.get(f.component, f.component)} ({f.homes} homes)",
+                       f"{f.model} on firmware {f.firmware}: {cohorts.effect_text(f.component, f.effect_points)} "
+                       f"({f.homes} homes{', since the days before' if f.basis == 'change' else ''})",
                        f.reasons, day=day, model=f.model, firmware=f.firmware, component=f.component,
                        place="gateway", magnitude=-f.effect_points,
                        action="Hold the rollout of this firmware and open a vendor ticket; consider rolling the "

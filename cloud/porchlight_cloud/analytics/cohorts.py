@@ -18,7 +18,13 @@ from .significance import Comparison, compare_with_rest, pool_of
 
 COMPONENTS = ("wifi", "access", "health", "stability")
 COMPONENT_WORDS = {"wifi": "Wi-Fi", "access": "latency and loss (access network)", "health": "gateway health",
-                   "stability": "connection stability", "score": "overall experience"}
+                   "stability": "connection stability", "score": "overall experience",
+                   "rtt_ms": "round-trip time", "jitter_ms": "jitter", "cpu_pct": "gateway CPU load"}
+#: Raw metrics compared besides the components (a firmware that adds 20 ms hardly moves a QoE score, yet it is a
+#: defect to report): stored negated, so that lower is worse for every quantity; unit and smallest effect that
+#: matters. Components are in points with MIN_POINTS.
+METRICS: dict[str, tuple[str, float]] = {"rtt_ms": ("ms", 5.0), "jitter_ms": ("ms", 2.0), "cpu_pct": ("%", 10.0)}
+ALL_QUANTITIES = (*COMPONENTS, *METRICS)
 #: A cohort must have at least this many homes to be judged, and a reference at least as many (a bad rollout is
 #: best caught while it is small).
 MIN_HOMES = 3
@@ -53,6 +59,7 @@ class CohortFinding:
     vs_model: Comparison | None
     vs_fleet: Comparison
     reasons: tuple[Reason, ...]
+    basis: str = "level"  # 'level' (this period) or 'change' (this period against the days before)
 
     @property
     def effect_points(self) -> float:
@@ -87,13 +94,26 @@ def _p_text(p: float) -> str:
     return "p < 1e-6" if p < 1e-6 else f"p = {p:.1g}"
 
 
-def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPONENTS) -> list[CohortFinding]:
-    """Every (model, firmware, component) significantly worse than its reference, largest effect first."""
+def effect_text(comp: str, diff: float) -> str:
+    if comp in METRICS:
+        unit = METRICS[comp][0]
+        return f"{-diff:.1f} {unit} more {COMPONENT_WORDS.get(comp, comp)}"
+    return f"{-diff:.1f} points lower on {COMPONENT_WORDS.get(comp, comp)}"
+
+
+def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPONENTS, *, basis: str = "level",
+            alpha_share: float = 1.0) -> list[CohortFinding]:
+    """Every (model, firmware, component) significantly worse than its reference, largest effect first.
+
+    With ``basis='change'`` the values are each home's change against its own days before (difference in
+    differences: homes are their own controls, so a rollout to three homes can already be significant).
+    ``alpha_share`` is this call's share of the family-wise ALPHA when several analyses run together.
+    """
     cohorts: dict[tuple[str, str], list[HomeCohortValues]] = {}
     for h in homes:
         cohorts.setdefault((h.model, h.firmware), []).append(h)
     tests = max(1, sum(1 for members in cohorts.values() if len(members) >= MIN_HOMES)) * len(components)
-    alpha = ALPHA / tests
+    alpha = ALPHA * alpha_share / tests
     found: list[CohortFinding] = []
     for comp in components:
         values = {h.home_id: v for h in homes if (v := h.values.get(comp)) is not None}
@@ -110,25 +130,47 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
             same = model_pools[model]
             vs_model = compare_with_rest(a, same) if same.n - len(a) >= MIN_HOMES else None
             judged, reference = (vs_model, "same_model_other_firmware") if vs_model else (vs_fleet, "fleet")
-            if not (judged.welch_p < alpha and judged.mann_whitney_p < RANK_ALPHA and judged.diff <= -MIN_POINTS and judged.hedges_g <= -MIN_HEDGES_G):
+            min_effect = METRICS[comp][1] if comp in METRICS else MIN_POINTS
+            if not (judged.welch_p < alpha and judged.mann_whitney_p < RANK_ALPHA and judged.diff <= -min_effect
+                    and judged.hedges_g <= -MIN_HEDGES_G):
                 continue
-            words = COMPONENT_WORDS.get(comp, comp)
             ref_words = (f"the same model on other firmware ({judged.n_b} homes)" if vs_model
                          else f"the rest of the fleet ({judged.n_b} homes)")
-            text = (f"Homes with a {model} on firmware {firmware} ({judged.n_a} homes) score {-judged.diff:.1f} "
-                    f"points lower on {words} than {ref_words}, comparing homes in the same region at the same "
-                    f"hours (Welch {_p_text(judged.welch_p)}, Mann-Whitney {_p_text(judged.mann_whitney_p)}, "
-                    f"effect size g = {judged.hedges_g:.1f}).")
+            how = ("since the days before, compared with how" if basis == "change" else "than")
+            text = (f"Homes with a {model} on firmware {firmware} ({judged.n_a} homes) "
+                    + (f"got {effect_text(comp, judged.diff).replace(' lower on', ' worse on')} {how} "
+                       f"{ref_words} changed" if basis == "change" else
+                       f"have {effect_text(comp, judged.diff)} {how} {ref_words}")
+                    + f", comparing homes in the same region at the same hours (Welch {_p_text(judged.welch_p)}, "
+                    f"Mann-Whitney {_p_text(judged.mann_whitney_p)}, effect size g = {judged.hedges_g:.1f}).")
             reasons = [Reason("cohort_worse", text, {"model": model, "firmware": firmware, "component": comp,
+                                                     "basis": basis,
                                                      "homes": judged.n_a, "reference_homes": judged.n_b,
                                                      "diff_points": round(judged.diff, 2),
                                                      "hedges_g": round(judged.hedges_g, 2),
                                                      "welch_p": judged.welch_p,
                                                      "mann_whitney_p": judged.mann_whitney_p})]
             if vs_model:
+                unit = METRICS[comp][0] if comp in METRICS else "points"
+                sign = -1.0 if comp in METRICS else 1.0
                 reasons.append(Reason("cohort_vs_fleet", f"Against the whole fleet ({vs_fleet.n_b} homes) the "
-                                      f"difference is {vs_fleet.diff:+.1f} points (Welch {_p_text(vs_fleet.welch_p)}).",
+                                      f"difference is {sign * vs_fleet.diff:+.1f} {unit} "
+                                      f"(Welch {_p_text(vs_fleet.welch_p)}).",
                                       {"diff_points": round(vs_fleet.diff, 2), "welch_p": vs_fleet.welch_p}))
             found.append(CohortFinding(model, firmware, comp, reference, judged.n_a, vs_model, vs_fleet,
-                                       tuple(reasons)))
+                                       tuple(reasons), basis))
     return sorted(found, key=lambda f: f.effect_points)
+
+
+def analyse_with_change(today: Sequence[HomeCohortValues], before: Sequence[HomeCohortValues],
+                        quantities: Sequence[str] = ALL_QUANTITIES) -> list[CohortFinding]:
+    """Levels today and each home's change against its days before; one finding per (cohort, quantity)."""
+    prior = {h.home_id: h.values for h in before}
+    changes = [HomeCohortValues(h.home_id, h.model, h.firmware,
+                                {k: v - prior[h.home_id][k] for k, v in h.values.items() if k in prior[h.home_id]})
+               for h in today if h.home_id in prior]
+    found = analyse(today, quantities, alpha_share=0.5) + analyse(changes, quantities, basis="change", alpha_share=0.5)
+    best: dict[tuple[str, str, str], CohortFinding] = {}
+    for f in sorted(found, key=lambda f: f.effect_points):
+        best.setdefault((f.model, f.firmware, f.component), f)
+    return sorted(best.values(), key=lambda f: (f.component in METRICS, f.effect_points))

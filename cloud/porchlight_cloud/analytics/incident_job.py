@@ -22,11 +22,12 @@ LOOKBACK = timedelta(hours=6)
 def home_states(conn: psycopg.Connection[Any], now: datetime) -> list[incidents.HomeState]:
     """Every home that reported in the last LOOKBACK, with its latest probe results and normal round trip."""
     params = {"now": now, "window": WINDOW, "lookback": LOOKBACK, "stale": incidents.STALE_AFTER,
-              "loss_pct": incidents.DEGRADED_LOSS_PCT, "rtt_factor": incidents.DEGRADED_RTT_FACTOR,
+              "loss_pct": 2 * incidents.DEGRADED_LOSS_PCT, "min_lost": incidents.DEGRADED_MIN_LOST,
+              "rtt_factor": incidents.DEGRADED_RTT_FACTOR,
               "rtt_extra_ms": incidents.DEGRADED_RTT_EXTRA_MS}
     with conn.cursor(row_factory=dict_row) as cur:
         return [incidents.HomeState(r["home_id"], r["region"], r["area"], r["node"], r["last_report"],
-                                    float(r["loss_pct"]) if r["loss_pct"] is not None else None,
+                                    r["lost"], r["sent"],
                                     float(r["rtt_ms"]) if r["rtt_ms"] is not None else None,
                                     float(r["normal_rtt_ms"]) if r["normal_rtt_ms"] is not None else None,
                                     r["first_bad"])

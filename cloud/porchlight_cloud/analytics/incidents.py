@@ -13,12 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from .qoe_score import loss_lower_bound_pct
+
 LEVELS = ("region", "area", "node")
-#: A home is degraded when, over the recent window, it lost this share of probes or more...
-DEGRADED_LOSS_PCT = 10.0
+#: A home is degraded when its latest report lost at least this many probes and, with 95 % confidence, at least
+#: this share (one home's evidence is weak on purpose: the group decides)...
+DEGRADED_MIN_LOST = 3
+DEGRADED_LOSS_PCT = 1.0
 #: ...or its round trip beyond the first hop exceeded its own normal by this factor and this many ms...
-DEGRADED_RTT_FACTOR = 2.0
-DEGRADED_RTT_EXTRA_MS = 40.0
+DEGRADED_RTT_FACTOR = 1.5
+DEGRADED_RTT_EXTRA_MS = 10.0
 #: ...or it stopped reporting: its last report is older than this while it reported recently.
 STALE_AFTER = timedelta(minutes=12)
 #: A group is an incident candidate with at least this many degraded homes, this share of its homes...
@@ -43,7 +47,8 @@ class HomeState:
     area: str | None
     node: str | None
     last_report: datetime | None
-    loss_pct: float | None = None
+    lost: int | None = None
+    sent: int | None = None
     rtt_ms: float | None = None
     normal_rtt_ms: float | None = None
     first_bad: datetime | None = None  # earliest bad probe of the current degradation, when known
@@ -60,8 +65,9 @@ def degradation(h: HomeState, now: datetime) -> str | None:
     """Why the home counts as degraded now, in words; None when it does not."""
     if h.last_report is not None and now - h.last_report >= STALE_AFTER:
         return f"no report for {int((now - h.last_report).total_seconds() // 60)} minutes"
-    if h.loss_pct is not None and h.loss_pct >= DEGRADED_LOSS_PCT:
-        return f"{h.loss_pct:.0f}% packet loss"
+    if h.lost is not None and h.sent and h.lost >= DEGRADED_MIN_LOST and \
+            loss_lower_bound_pct(h.lost, h.sent) >= DEGRADED_LOSS_PCT:
+        return f"{100 * h.lost / h.sent:.0f}% packet loss"
     if h.rtt_ms is not None and h.normal_rtt_ms is not None and \
             h.rtt_ms >= max(DEGRADED_RTT_FACTOR * h.normal_rtt_ms, h.normal_rtt_ms + DEGRADED_RTT_EXTRA_MS):
         return f"round trip {h.rtt_ms:.0f} ms against {h.normal_rtt_ms:.0f} ms normally"

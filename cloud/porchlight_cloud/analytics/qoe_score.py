@@ -22,9 +22,9 @@ Ramp = tuple[tuple[float, float], ...]
 #: Signal (dBm): -67 is the usual design target for voice/video, -70 is "fair", -80 "poor" (Cisco/Aruba/Wi-Fi
 #: Alliance design guides); below -85 data barely flows.
 SIGNAL_RAMP: Ramp = ((-85.0, 0.0), (-80.0, 20.0), (-70.0, 70.0), (-67.0, 85.0), (-60.0, 100.0))
-#: Downlink PHY rate (Mbit/s): 6 Mbit/s is the lowest OFDM rate (the station barely holds on); 50 is enough
-#: for one HD stream with margin; 200+ is a healthy 802.11ac/ax link.
-PHY_RATE_RAMP: Ramp = ((6.0, 0.0), (12.0, 20.0), (50.0, 70.0), (200.0, 100.0))
+#: Downlink PHY rate (Mbit/s): 6 Mbit/s is the lowest OFDM rate (the station barely holds on); 24 carries one
+#: HD stream; 72 is a single-stream 2.4 GHz 802.11n link, normal for speakers, cameras and printers.
+PHY_RATE_RAMP: Ramp = ((6.0, 0.0), (12.0, 20.0), (24.0, 60.0), (50.0, 85.0), (100.0, 100.0))
 #: Share of frames retransmitted (%): 10 % is normal on a busy channel, 30 % hurts, 50 % is broken.
 RETRY_RAMP: Ramp = ((10.0, 100.0), (30.0, 50.0), (50.0, 0.0))
 #: Channel busy time (%): above ~50 % latency grows; 70 % is congested, 90 % is saturated.
@@ -38,8 +38,9 @@ STATION_SHARE = 0.7
 #: Round-trip time beyond the first hop (ms). ITU-T Y.1541 class 0 bounds one-way delay at 100 ms (200 ms round
 #: trip); G.1010 puts interactive use under ~150 ms one-way. 30 ms round trip is a good broadband path.
 RTT_RAMP: Ramp = ((30.0, 100.0), (60.0, 85.0), (100.0, 60.0), (200.0, 30.0), (400.0, 0.0))
-#: First-hop round trip (ms): the access network itself should answer within a few ms (DOCSIS ~10 ms).
-FIRST_HOP_RTT_RAMP: Ramp = ((5.0, 100.0), (15.0, 80.0), (50.0, 30.0), (150.0, 0.0))
+#: First-hop round trip (ms): the access network itself answers within a few ms on fibre, ~10 ms on DOCSIS or DSL,
+#: more under load (bufferbloat); 100 ms to the first hop is a broken access network.
+FIRST_HOP_RTT_RAMP: Ramp = ((10.0, 100.0), (30.0, 85.0), (60.0, 55.0), (100.0, 20.0), (150.0, 0.0))
 #: Jitter (ms): Y.1541 class 0/1 bounds delay variation at 50 ms; under 5 ms nothing notices it.
 JITTER_RAMP: Ramp = ((5.0, 100.0), (15.0, 75.0), (30.0, 50.0), (50.0, 0.0))
 #: Packet loss (%): Y.1541 class 0 bounds loss at 0.1 %; G.1010 voice/video tolerate ~1 %; 5 % is unusable.
@@ -115,9 +116,9 @@ class ProbeHour:
     lost: int | None = None
 
 
-#: One-sided 95 % confidence for the loss estimate (Wilson lower bound): one lost probe out of 20 is not "5 %
+#: One-sided 99 % confidence for the loss estimate (Wilson lower bound): one lost probe out of 20 is not "5 %
 #: loss", while a sustained 5 % over an hour's 300 probes is.
-LOSS_Z = 1.645
+LOSS_Z = 2.326
 
 
 def loss_lower_bound_pct(lost: int, sent: int) -> float:
@@ -215,7 +216,7 @@ def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -
         if d.tx_rate_mbps is not None:
             s = ramp(d.tx_rate_mbps, PHY_RATE_RAMP)
             metrics.append((s, Reason("low_phy_rate", f"The {d.label} linked at only {d.tx_rate_mbps:.0f} Mbit/s "
-                                      f"(200+ is healthy) {carried}.",
+                                      f"(50+ is comfortable) {carried}.",
                                       {"mac": d.mac, "tx_rate_mbps": round(d.tx_rate_mbps, 1),
                                        "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
         if d.retry_pct is not None:
@@ -276,7 +277,7 @@ def access_component(p: ProbeHour) -> ComponentScore:
                   {"rtt_ms": round(p.rtt_ms, 1)})))
     if p.first_hop_rtt_ms is not None:
         m.append((ramp(p.first_hop_rtt_ms, FIRST_HOP_RTT_RAMP), Reason("high_first_hop_latency",
-                  f"The first hop of our network took {p.first_hop_rtt_ms:.0f} ms to answer (normally under 5 ms).",
+                  f"The first hop of our network took {p.first_hop_rtt_ms:.0f} ms to answer (normally under 10 ms).",
                   {"first_hop_rtt_ms": round(p.first_hop_rtt_ms, 1)})))
     if p.jitter_ms is not None:
         m.append((ramp(p.jitter_ms, JITTER_RAMP), Reason("high_jitter", f"Latency varied by {p.jitter_ms:.0f} ms "
@@ -288,7 +289,7 @@ def access_component(p: ProbeHour) -> ComponentScore:
         if lost is not None and sent:
             bound = loss_lower_bound_pct(lost, sent)
             m.append((ramp(bound, LOSS_RAMP), Reason("packet_loss", f"{lost} of {sent} test packets {where} were "
-                      f"lost ({100 * lost / sent:.1f}%, at least {bound:.1f}% with 95% confidence; under 0.1% is good, "
+                      f"lost ({100 * lost / sent:.1f}%, at least {bound:.1f}% with 99% confidence; under 0.1% is good, "
                       "1% is felt in video calls).", {key: round(100 * lost / sent, 2), "lost": lost, "sent": sent})))
         elif value is not None:
             m.append((ramp(value, LOSS_RAMP), Reason("packet_loss", f"{value:.1f}% of packets {where} were lost "

@@ -122,9 +122,9 @@ class Thresholds:
     min_poor_hours_recent: int  # poor hours in the recent window before a near-real-time finding
 
 
-ESTABLISHED = Thresholds(poor_score=60.0, drop_points=20.0, min_poor_hours_daily=3, min_poor_hours_recent=2)
+ESTABLISHED = Thresholds(poor_score=60.0, drop_points=25.0, min_poor_hours_daily=3, min_poor_hours_recent=2)
 #: New subscribers are judged more tenderly: the first two weeks decide whether they stay.
-NEW_SUBSCRIBER = Thresholds(poor_score=70.0, drop_points=15.0, min_poor_hours_daily=2, min_poor_hours_recent=1)
+NEW_SUBSCRIBER = Thresholds(poor_score=70.0, drop_points=20.0, min_poor_hours_daily=2, min_poor_hours_recent=1)
 
 
 def thresholds_for(segment: Segment | None) -> Thresholds:

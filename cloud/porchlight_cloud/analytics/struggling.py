@@ -15,6 +15,13 @@ from .baselines import Baseline
 from .reasons import Reason
 from .segments import Segment, thresholds_for
 
+#: An hour poor only relative to the home's own normal must also be below this: a 97-home dropping to 78 is noticed,
+#: not a problem.
+RELATIVE_CAP = 75.0
+#: A moderate but long degradation counts too: this many points below the normal (and under RELATIVE_CAP + 5)
+#: for at least SUSTAINED_HOURS hours of the window (an interfered channel all afternoon).
+SUSTAINED_DROP = 15.0
+SUSTAINED_HOURS = 6
 #: An hour counts as "in use" when the home moved at least this much; poor hours in use weigh double.
 IN_USE_BYTES = 20_000_000
 #: Places a fault can be, from the home outwards, with the words a rep uses.
@@ -112,8 +119,8 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
     """Decide whether a home struggled over ``hours``; None when it did not (or an incident explains it).
 
     An hour is poor when its score is under the segment's absolute bar, or more than the segment's drop below
-    the home's own normal (median hourly score) and also under 80. Hours inside a regional incident the home
-    belongs to do not count. ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``,
+    the home's own normal (median hourly score) and also under RELATIVE_CAP. Hours inside a regional incident the home
+    belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count. ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``,
     near-real-time) count. ``explained`` names components a cohort finding already explains for this home (its
     gateway's model and firmware were found worse on them): when that is what pulls the home down, the cohort is
     the finding and the home is not listed.
@@ -124,7 +131,7 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
     scored = sorted((h for h in hours if h.score is not None), key=lambda h: h.hour)
     rel_bar = None
     if normal is not None and normal.n >= 24:
-        rel_bar = min(80.0, normal.median - max(th.drop_points, 3 * normal.scale(0.0, 0.0)))
+        rel_bar = min(RELATIVE_CAP, normal.median - max(th.drop_points, 3 * normal.scale(0.0, 0.0)))
     poor: list[HourlyScore] = []
     for h in scored:
         assert h.score is not None
@@ -132,6 +139,12 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
             continue
         if h.score < th.poor_score or (rel_bar is not None and h.score < rel_bar):
             poor.append(h)
+    if len(poor) < need and normal is not None and normal.n >= 24 and not recent:
+        moderate_bar = min(RELATIVE_CAP + 5.0, normal.median - SUSTAINED_DROP)
+        moderate = [h for h in scored if h.hour not in incident_hours and h.score is not None
+                    and h.score < moderate_bar]
+        if len(moderate) >= SUSTAINED_HOURS:
+            poor = moderate
     if len(poor) < need or worst_component(poor) in explained:
         return None
     scores = [h.score for h in poor if h.score is not None]

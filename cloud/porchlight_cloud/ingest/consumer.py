@@ -4,9 +4,11 @@ MQTT v5 with a stable client id, ``clean_start=False`` and a session expiry, sub
 shared subscription, so any number of workers split the load and a restarted worker gets back what it had
 not acknowledged. Acknowledgement is manual and happens only after the batch's transaction committed: a
 crash redelivers, never loses, and the report ledger makes the redelivery a no-op. ReceiveMaximum bounds
-the unacknowledged messages the broker sends, so while the database is slow or down the worker simply
-stops acknowledging, its memory stays bounded and the broker holds the rest; the batch is retried with
-backoff until the database is back.
+the unacknowledged messages the broker sends, and the worker's own inbox is bounded the same way (a full
+inbox stops paho reading the socket), so while the database is slow or down the worker simply stops
+acknowledging, its memory stays bounded and the broker holds the rest; the batch is retried with backoff
+until the database is back. If the broker drops the stalled connection, the session resumes and
+redelivers; the ledger turns the redelivery into a no-op.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class Consumer:
         self.dictionaries = DictionaryStore.shipped()
         self.decoder = Decoder(self.dictionaries, max_message_bytes=settings.max_message_bytes,
                                max_body_bytes=settings.max_body_bytes)
-        self._inbox: queue.Queue[Incoming] = queue.Queue()
+        # Bounded by us too: Mosquitto 2.0.11 overshoots a client's ReceiveMaximum once a backlog drains, so
+        # a full inbox blocks paho's network thread, which stops reading the socket (TCP backpressure).
+        self._inbox: queue.Queue[Incoming] = queue.Queue(maxsize=settings.receive_maximum)
         self._generation = 0
         self._connected = threading.Event()
         self.ready = threading.Event()  # set once the broker confirmed the subscription
@@ -120,8 +124,14 @@ class Consumer:
             log.warning("event=mqtt_disconnected worker=%s reason=%r", self.worker_id, str(reason))
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._inbox.put(Incoming(message.topic, message.payload, time.time(), message.mid, message.qos,
-                                 self._generation))
+        incoming = Incoming(message.topic, message.payload, time.time(), message.mid, message.qos, self._generation)
+        while not self.stop.is_set():
+            try:
+                self._inbox.put(incoming, timeout=0.5)
+                return
+            except queue.Full:
+                continue  # the database is slow or down: hold the socket until the worker catches up
+        # Stopping: the message is dropped unacknowledged and the broker redelivers it.
 
     def _connect_mqtt(self) -> None:
         s = self.settings
@@ -312,7 +322,7 @@ class Consumer:
                     self._writer.forget()
                 if self.stop.wait(delay):
                     return None
-                delay = min(delay * 2, 10)
+                delay = min(delay * 2, 5)
                 if self._generation != generation:
                     # The broker session was resumed meanwhile and redelivers this batch: our message ids
                     # are no longer valid, so drop it rather than hold two copies in memory.

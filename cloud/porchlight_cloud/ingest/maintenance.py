@@ -1,4 +1,4 @@
-"""The scheduled jobs an ingest process also runs: rollups every minute, retention every hour.
+"""The scheduled jobs an ingest process also runs: rollups every minute, retention and compaction hourly.
 
 Each job takes a PostgreSQL advisory lock first, so with many ingest workers exactly one of them runs a
 job at a time and the others skip that round.
@@ -14,7 +14,7 @@ from typing import Final
 import psycopg
 
 from ..config import Settings
-from ..store import retention, rollups
+from ..store import compaction, retention, rollups
 
 log = logging.getLogger(__name__)
 ROLLUP_LOCK: Final = 0x706C7275      # "plru"
@@ -49,8 +49,9 @@ class Maintenance(threading.Thread):
 
     def _retention(self, conn: psycopg.Connection[object]) -> None:
         dropped = retention.apply(conn, retention.Periods.from_settings(self.settings))
-        if dropped:
-            log.info("event=retention dropped_chunks=%d", dropped)
+        compacted = 0 if retention.licensed(conn) else compaction.compact(conn)
+        if dropped or compacted:
+            log.info("event=retention dropped_chunks=%d compacted_chunks=%d", dropped, compacted)
 
     def _locked(self, key: int, name: str, job: object) -> None:
         try:

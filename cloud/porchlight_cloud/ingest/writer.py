@@ -10,6 +10,7 @@ rolled-back batch never leaves a key that does not exist.
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ import psycopg
 from ..store import devices as devices_store
 from ..store import gateways as gateways_store
 from ..store import homes as homes_store
+from ..store import pgbinary, staging
 from ..store import quarantine as quarantine_store
 from ..store import reports as reports_store
-from ..store import staging
 from . import gaps as gap_logic
 from .decode import Incoming
 from .errors import GatewayHomeMismatchError, StoreRejectedError
@@ -57,6 +58,11 @@ class BatchResult:
 
 def _dt(epoch: int | float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+def _text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; a quarantine row must never be refused, or the batch could not commit.
+    return value.replace("\x00", "\\0")
 
 
 def _software(s: Summary) -> tuple[str, str, str]:
@@ -100,8 +106,8 @@ class Writer:
                 self._store(cur, accepted, learned, result)
             if result.quarantined:
                 result.rows["quarantine"] = quarantine_store.add(cur, (
-                    (_dt(r.incoming.received_at), r.incoming.topic, r.reason, r.detail[:2000], r.incoming.payload,
-                     self.worker_id) for r in result.quarantined))
+                    (_dt(r.incoming.received_at), _text(r.incoming.topic), r.reason, _text(r.detail[:2000]),
+                     r.incoming.payload, self.worker_id) for r in result.quarantined))
         for name, entries in learned.items():
             cache: dict[Any, Any] = getattr(self, f"_{name}")
             if len(cache) + len(entries) > CACHE_LIMIT:
@@ -118,7 +124,7 @@ class Writer:
         try:
             return self.write(summaries, rejected)
         except (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError,
-                psycopg.errors.InternalError_) as exc:
+                psycopg.errors.InternalError_, struct.error, OverflowError) as exc:
             self.forget()
             if len(summaries) <= 1:
                 bad = [Rejected(s.report.incoming, StoreRejectedError.reason, f"{type(exc).__name__}: {exc}")
@@ -200,9 +206,10 @@ class Writer:
             keyed.append(((boot_key, s.seq, ts), s, gateway_key, home_key))
             report_rows.append((
                 ts, home_key, boot_key, s.seq, *s.meta, *s.health,
-                [dev_keys[(home_key, m)] for m in s.station_macs] or None, s.station_q or None,
-                s.station_c or None, s.radios or None, [labels[t] for t in s.probe_targets] or None,
-                s.probes or None,
+                pgbinary.int4s([dev_keys[(home_key, m)] for m in s.station_macs] or None),
+                pgbinary.int2s(s.station_q or None), pgbinary.float4s(s.station_c or None),
+                pgbinary.int2s(s.radios or None), pgbinary.int4s([labels[t] for t in s.probe_targets] or None),
+                pgbinary.int2s(s.probes or None),
             ))
         new_keys = reports_store.insert_new(cur, report_rows)
         fresh: list[tuple[Summary, int, int, int]] = []

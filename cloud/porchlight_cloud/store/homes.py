@@ -43,7 +43,11 @@ class HomesFileError(ValueError):
 
 def read_homes_csv(path: Path) -> list[HomeRecord]:
     """Parse a homes CSV (header row with home_id and any of the other HomeRecord columns)."""
-    with path.open(newline="", encoding="utf-8") as handle:
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise HomesFileError(f"{path}: cannot read ({exc.strerror})") from None
+    with handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames or "home_id" not in reader.fieldnames:
             raise HomesFileError(f"{path}: the header must name a home_id column")

@@ -20,7 +20,7 @@ _CODES: Final = {INT2_OID: ("h", 2), INT4_OID: ("i", 4), FLOAT4_OID: ("f", 4)}
 
 @cache
 def _format(oid: int, n: int) -> struct.Struct:
-    code, size = _CODES[oid]
+    code = _CODES[oid][0]
     return struct.Struct(">5i" + ("i" + code) * n)
 
 

@@ -25,7 +25,8 @@ REPORT_TYPES: Final = (
     "timestamptz", "int4", "int4", "int4", "int4", "int2", "int2", "int2", "int4",
     "int4", "int2", "int4", "int2", "float4", "float4", "float4", "float4",
     "int4", "int2", "int8", "int8", "int4", "int4", "int4",
-    "int4[]", "int2[]", "float4[]", "int2[]", "int4[]", "int2[]",
+    # arrays arrive pre-encoded by store.pgbinary (bytes pass through psycopg untouched)
+    "bytea", "bytea", "bytea", "bytea", "bytea", "bytea",
 )
 APP_COLUMNS: Final = ("home_key", "bucket", "device_key", "app_id", "bytes_up", "bytes_down", "flows", "new_flows",
                       "dests_max", "active_s")

@@ -67,6 +67,8 @@ def apply(conn: psycopg.Connection[Any], periods: Periods) -> int:
         # Bookkeeping that refers to raw data no longer kept.
         conn.execute("DELETE FROM report_gaps WHERE detected_at < now() - %s::interval", (periods.raw,))
         conn.execute("DELETE FROM rollup_dirty WHERE bucket < now() - %s::interval", (periods.raw,))
+        conn.execute("DELETE FROM compacted_chunks k WHERE NOT EXISTS (SELECT 1 FROM timescaledb_information.chunks c "
+                     "WHERE c.chunk_schema || '.' || c.chunk_name = k.chunk)")
     return dropped
 
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from porchlight_agent.aggregate import aggregate, inputs
 from porchlight_agent.collectors.appclass import AppClassifier, AppTableError
 from porchlight_agent.collectors.apps import AppSample, AppsCollector, offload_configured
 from porchlight_agent.collectors.base import record_to_wire
@@ -49,9 +50,31 @@ def two_samples(root: Path, **options: object) -> tuple[AppsCollector, dict[tupl
     return collector, rows(collector.collect(1_700_000_060))
 
 
-def test_app_record_carries_exactly_the_schema_fields() -> None:
+def test_app_samples_fold_into_records_with_exactly_the_schema_fields() -> None:
     assert AppSample.SECTION == "apps"
-    assert tuple(record_to_wire(AppSample(ts=1, mac="", app="x"))) == APPS.names
+    sample = record_to_wire(AppSample(ts=1, mac="", app="x"))
+    assert set(sample) <= inputs("apps")  # every field the collector samples is used by the report
+    [record] = aggregate("apps", [sample])
+    assert tuple(record) == APPS.names
+
+
+def test_each_sample_names_the_flows_and_addresses_it_counted(root: Path) -> None:
+    _, found = two_samples(root)
+    for sample in found.values():
+        assert len(sample.flow_ids) == sample.flows and len(sample.remotes) == sample.dests
+
+
+def test_a_flow_busy_in_two_samples_is_one_flow_of_the_report(root: Path) -> None:
+    collector, first = two_samples(root)
+    # 60 s later the phone's Netflix flow has moved another 3 MB: same flow, same identity.
+    table = (FIX / "nf_conntrack_t1.txt").read_text().replace("bytes=6800000", "bytes=9800000", 1)
+    (root / "proc/net/nf_conntrack").write_text(table)
+    second = rows(collector.collect(1_700_000_120))
+    key = (PHONE, "netflix")
+    assert first[key].flow_ids == second[key].flow_ids
+    [netflix] = aggregate("apps", [record_to_wire(first[key]), record_to_wire(second[key])])
+    assert (netflix["flows"], netflix["dests"], netflix["active_samples"]) == (1, 1, 2)
+    assert netflix["bytes_down"] == 3_400_000 + 3_000_000
 
 
 def test_traffic_is_aggregated_per_device_and_application(root: Path) -> None:

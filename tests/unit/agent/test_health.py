@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from porchlight_agent import __version__
+from porchlight_agent.aggregate import aggregate, inputs
 from porchlight_agent.collectors.base import record_to_wire
 from porchlight_agent.collectors.health import (
     HealthCollector,
@@ -36,9 +37,12 @@ def sources(root: Path) -> Sources:
     return Sources(root=root, runner=FixtureRunner(), clock_ticks=100)
 
 
-def test_record_fields_are_exactly_the_schema_fields() -> None:
+def test_health_samples_fold_into_a_record_with_exactly_the_schema_fields() -> None:
     assert HealthSample.SECTION == "health"
-    assert tuple(record_to_wire(HealthSample(ts=1))) == HEALTH.names
+    sample = record_to_wire(HealthSample(ts=1))
+    assert set(sample) <= inputs("health")  # every field the collector samples is used by the report
+    [record] = aggregate("health", [sample])
+    assert tuple(record) == HEALTH.names
 
 
 def test_first_sample_reports_levels_but_no_interval_deltas(root: Path) -> None:

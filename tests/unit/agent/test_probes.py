@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from porchlight_agent.aggregate import aggregate, inputs
 from porchlight_agent.collectors.base import CollectorError, record_to_wire
 from porchlight_agent.collectors.events import Event
 from porchlight_agent.collectors.probes import (
@@ -86,9 +87,12 @@ def dns_servfail() -> Iterator[int]:
     yield from resolver(answer_with(2))
 
 
-def test_probe_record_carries_exactly_the_schema_fields() -> None:
+def test_probe_samples_fold_into_records_with_exactly_the_schema_fields() -> None:
     assert ProbeSample.SECTION == "probes"
-    assert tuple(record_to_wire(ProbeSample(ts=1, target="t", kind="icmp"))) == PROBES.names
+    sample = record_to_wire(ProbeSample(ts=1, target="t", kind="icmp"))
+    assert set(sample) <= inputs("probes")  # every field the collector samples is used by the report
+    [record] = aggregate("probes", [sample])
+    assert tuple(record) == PROBES.names
 
 
 # ---- parsers ----

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from porchlight_agent.aggregate import aggregate, inputs
 from porchlight_agent.collectors.base import CollectorError, record_to_wire
 from porchlight_agent.collectors.events import Event
 from porchlight_agent.collectors.hostapd import parse_get_clients
@@ -67,9 +68,13 @@ def radio(records: list, name: str, band: str | None = None) -> RadioSample:
 
 # ---- records match the wire schema ----
 
-def test_records_carry_exactly_the_schema_fields() -> None:
-    assert tuple(record_to_wire(RadioSample(ts=1, radio="x"))) == RADIOS.names
-    assert tuple(record_to_wire(StationSample(ts=1, mac="m", radio="x"))) == STATIONS.names
+def test_samples_fold_into_records_with_exactly_the_schema_fields() -> None:
+    for key, sample, section in (("radios", RadioSample(ts=1, radio="x"), RADIOS),
+                                 ("stations", StationSample(ts=1, mac="m", radio="x"), STATIONS)):
+        wire = record_to_wire(sample)
+        assert set(wire) <= inputs(key)  # every field the collector samples is used by the report
+        [record] = aggregate(key, [wire])
+        assert tuple(record) == section.names
     assert tuple(record_to_wire(Event(ts=1, kind="connect"))) == EVENTS.names
     assert (RadioSample.SECTION, StationSample.SECTION, Event.SECTION) == ("radios", "stations", "events")
 

@@ -30,10 +30,11 @@ def hours(observed: dict[int, float], normal: dict[int, float], spread: float = 
     return tuple(out)
 
 
-def tv(streams: bool) -> DeviceActivity:
+def tv(streams: bool, associated: bool | None = False) -> DeviceActivity:
     evening = {h: 1.5e9 for h in EVENING}
     return DeviceActivity("aa:tv", "tv 'living-room'", "tv",
-                          (AppHours("netflix", hours(evening if streams else {}, evening)),), own_history=4)
+                          (AppHours("netflix", hours(evening if streams else {}, evening)),), own_history=4,
+                          associated=None if streams else associated)
 
 
 def laptop(active: bool) -> DeviceActivity:
@@ -74,6 +75,24 @@ def test_streaming_tv_gone_silent_is_listed_when_the_rest_of_the_home_is_as_usua
     assert "rest of the household" in changes[0].reasons[0].text
 
 
+def test_a_tv_still_on_the_wifi_that_nobody_used_today_is_not_listed() -> None:
+    assert judge_home(HomeActivity("h", (tv(False, associated=True), laptop(True)), STREAMER)) == []
+
+
+def test_a_tv_on_the_wifi_that_has_not_streamed_for_two_days_is_listed_but_not_after_one() -> None:
+    idle = tv(False, associated=True)
+    dns = AppHours("dns", hours({h: 5e5 for h in range(24)}, {h: 5e5 for h in range(24)}))
+
+    def broken(yesterday: bool) -> DeviceActivity:
+        return DeviceActivity(idle.mac, idle.label, idle.device_class, (*idle.apps, dns), own_history=4,
+                              associated=True, active_yesterday={"streaming_device_silent": yesterday})
+
+    assert judge_home(HomeActivity("h", (broken(True), laptop(True)), STREAMER)) == []
+    changes = judge_home(HomeActivity("h", (broken(False), laptop(True)), STREAMER))
+    assert [c.kind for c in changes] == ["streaming_device_silent"]
+    assert "still connected" in changes[0].reasons[0].text
+
+
 def test_holiday_week_with_all_devices_quiet_is_not_listed() -> None:
     assert judge_home(HomeActivity("h", (tv(False), laptop(False)), STREAMER)) == []
 
@@ -83,12 +102,12 @@ def test_home_that_never_streams_gets_no_streaming_warning() -> None:
 
 
 def test_a_device_with_too_little_history_is_not_judged_silent() -> None:
-    young = DeviceActivity("aa:tv", "tv", "tv", tv(False).apps, own_history=1)
+    young = DeviceActivity("aa:tv", "tv", "tv", tv(False).apps, own_history=1, associated=False)
     assert judge_home(HomeActivity("h", (young, laptop(True)), STREAMER)) == []
 
 
 def test_a_phone_that_leaves_the_house_is_not_a_dead_streaming_device() -> None:
-    phone = DeviceActivity("aa:ph", "phone", "phone", tv(False).apps, own_history=4)
+    phone = DeviceActivity("aa:ph", "phone", "phone", tv(False).apps, own_history=4, associated=False)
     assert judge_home(HomeActivity("h", (phone, laptop(True)), STREAMER)) == []
 
 

@@ -2,7 +2,7 @@
 
 import random
 
-from porchlight_cloud.analytics.cohorts import HomeCohortValues, analyse, residualize
+from porchlight_cloud.analytics.cohorts import HomeCohortValues, analyse, analyse_with_change, residualize
 from porchlight_cloud.analytics.significance import compare, mann_whitney_lower, t_sf, welch_lower
 
 
@@ -52,3 +52,21 @@ def test_a_firmware_that_drops_clients_is_named_with_effect_size_confidence_and_
 
 def test_a_healthy_fleet_has_no_cohort_finding() -> None:
     assert analyse(fleet(random.Random(3), bad_shift=0), ("stability", "access")) == []
+
+
+def test_a_three_home_rollout_that_adds_latency_is_named_by_its_change_against_the_days_before() -> None:
+    rng = random.Random(7)
+    before, today = [], []
+    for i in range(120):
+        model = "AX6000" if i % 2 else "E8450"
+        bad = i in (1, 3, 5)
+        own_rtt = rng.uniform(5, 25)  # homes differ a lot (fibre, cable, DSL): levels alone cannot tell
+        base = {"access": rng.gauss(0, 2), "rtt_ms": -own_rtt}
+        before.append(HomeCohortValues(f"h{i}", model, "24.10.3" if bad else "23.05.5", base))
+        now = {"access": base["access"] + rng.gauss(0, 0.5), "rtt_ms": -(own_rtt + (25 if bad else 0)
+                                                                          + rng.gauss(0, 1))}
+        today.append(HomeCohortValues(f"h{i}", model, "24.10.3" if bad else "23.05.5", now))
+    found = analyse_with_change(today, before, ("access", "rtt_ms"))
+    assert [(f.model, f.firmware, f.component, f.basis) for f in found] == [("AX6000", "24.10.3", "rtt_ms", "change")]
+    assert "25" in found[0].reasons[0].text.split("ms")[0] or "ms more round-trip time" in found[0].reasons[0].text
+    assert found[0].homes == 3

@@ -26,7 +26,7 @@ def fleet(bad: set[str] | None = None, stale: set[str] | None = None) -> list[Ho
                     silent = stale is not None and any(hid.startswith(p) for p in stale)
                     homes.append(HomeState(hid, f"r{r}", f"r{r}-a{a}", f"r{r}-a{a}-n{n}",
                                            NOW - (timedelta(minutes=20) if silent else timedelta(minutes=2)),
-                                           40.0 if degraded else 0.0, 25.0, 20.0,
+                                           20 if degraded else 0, 50, 25.0, 20.0,
                                            NOW - timedelta(minutes=4) if degraded else None))
     return homes
 

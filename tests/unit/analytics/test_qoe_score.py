@@ -82,5 +82,5 @@ def test_one_lost_probe_in_a_quiet_hour_is_not_read_as_heavy_loss() -> None:
     sustained = score_hour(HomeHour("h1", HOUR, probes=ProbeHour(first_hop_loss_pct=5.0, first_hop_sent=300,
                                                                  first_hop_lost=15, rtt_ms=10)))
     assert one_of_twenty.component("access") is not None and one_of_twenty.component("access") > 55
-    assert sustained.component("access") is not None and sustained.component("access") < 20
+    assert sustained.component("access") is not None and sustained.component("access") < 30
     assert "15 of 300" in sustained.reasons[0].text

@@ -50,8 +50,9 @@ def test_a_rebooting_gateway_points_at_the_gateway() -> None:
 
 def test_much_worse_than_its_own_normal_counts_even_above_the_absolute_bar() -> None:
     normal = Baseline(median=97.0, mad=1.0, n=24 * 14)
-    assert judge("h", day({18: 70, 19: 68, 20: 72}), None, ESTABLISHED) is None
-    assert judge("h", day({18: 70, 19: 68, 20: 72}), normal, ESTABLISHED) is not None
+    assert judge("h", day({18: 68, 19: 66, 20: 70}), None, ESTABLISHED) is None
+    assert judge("h", day({18: 68, 19: 66, 20: 70}), normal, ESTABLISHED) is not None
+    assert judge("h", day({18: 78, 19: 77, 20: 79}), normal, ESTABLISHED) is None  # noticed, not a problem
 
 
 def test_new_subscriber_gets_lower_threshold() -> None:
@@ -73,3 +74,10 @@ def test_the_list_is_ranked_by_impact() -> None:
     bad = judge("bad", day({h: 20 for h in range(6)}), None, ESTABLISHED)
     assert mild is not None and bad is not None
     assert [f.home_id for f in rank([mild, bad])] == ["bad", "mild"]
+
+
+def test_a_long_moderate_drop_below_its_own_normal_is_listed_but_a_short_one_is_not() -> None:
+    normal = Baseline(median=95.0, mad=1.0, n=24 * 14)
+    assert judge("h", day({h: 74 for h in range(9, 13)}), normal, ESTABLISHED) is None
+    f = judge("h", day({h: 74 for h in range(9, 16)}, wifi=60), normal, ESTABLISHED)
+    assert f is not None and f.poor_hours == 7 and f.place in {"home_wifi", "home_device"}

@@ -36,7 +36,11 @@ def test_reports_follow_the_cadence_and_carry_a_full_header(make_config: Callabl
     assert {d["header"]["sample_interval_s"] for d in history} == {900}
     assert {d["header"]["sample_interval_s"] for d in recent} == {60}
     full = [d for d in recent if d["header"]["end_ts"] - d["header"]["start_ts"] == 300]
-    assert all(len(d["health"]["ts"]) == 5 for d in full)
+    assert all(d["health"]["samples"] == [5] for d in full)
+    for d in docs:  # one aggregated record per entity per report
+        assert len(set(d["stations"]["mac"])) == len(d["stations"]["mac"])
+        assert len(set(zip(d["apps"]["mac"], d["apps"]["app"], strict=True))) == len(d["apps"]["app"])
+        assert len(d["health"]["samples"]) == 1
     assert all(d["header"]["end_ts"] % 300 == 0 for d in recent)
     h = docs[0]["header"]
     for key in ("home_id", "gateway_id", "model", "firmware", "agent_version", "boot_id", "seq", "start_ts",

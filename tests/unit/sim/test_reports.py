@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from porchlight_sim.columnar import columnar_report
@@ -96,3 +97,16 @@ def test_every_app_id_is_one_the_agents_classification_tables_can_produce() -> N
     tables = json.loads((Path(porchlight_agent.__file__).parent / "data" / "app_tables.json").read_text())
     known = {r["app"] for r in tables["ports"]} | set(tables["names"]) | set(tables["prefixes"]) | {"unclassified"}
     assert set(APPS) <= known
+
+
+def test_inventory_is_full_after_start_and_hourly_and_otherwise_lists_only_changes(
+        world: World, reports_of: Callable[[str], Any]) -> None:
+    joined = next(f.truth for f in world.faults if f.truth.kind == "new_device")
+    docs = reports_of(joined.home_ids[0])
+    assert docs[0]["header"]["inventory"] == "full"
+    fulls = [d["header"]["end_ts"] for d in docs if d["header"]["inventory"] == "full"]
+    assert all(b - a <= 3600 for a, b in pairwise(fulls))
+    changes = [d for d in docs if d["header"]["inventory"] == "changes"]
+    assert changes and sum(len((d.get("devices") or {}).get("mac", [])) for d in changes) < len(changes)
+    first = next(d for d in docs if joined.mac in (d.get("devices") or {}).get("mac", []))
+    assert first["header"]["end_ts"] >= joined.start_ts

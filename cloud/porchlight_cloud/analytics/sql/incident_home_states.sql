@@ -1,15 +1,14 @@
 -- Each home's state at %(now)s from its raw probe results of the last %(window)s (the latest report's probes)
 -- and its last report in the last %(lookback)s; its normal round trip from the hourly rollups before the hour.
 WITH per_report AS (
-    SELECT p.home_key, p.ts,
-           100.0 * sum(p.lost) / nullif(sum(p.sent), 0) AS loss_pct,
+    SELECT p.home_key, p.ts, sum(p.lost)::integer AS lost, sum(p.sent)::integer AS sent,
            avg(p.rtt_ms) FILTER (WHERE p.target <> 'first_hop') AS rtt_ms
     FROM probe_samples p
     WHERE p.ts > %(now)s - %(window)s::interval AND p.ts <= %(now)s AND p.kind <> 'dns'
     GROUP BY p.home_key, p.ts
 ),
 latest AS (
-    SELECT DISTINCT ON (home_key) home_key, ts, loss_pct, rtt_ms
+    SELECT DISTINCT ON (home_key) home_key, ts, lost, sent, rtt_ms
     FROM per_report ORDER BY home_key, ts DESC
 ),
 last_report AS (
@@ -27,11 +26,11 @@ normal AS (
 first_bad AS (
     SELECT pr.home_key, min(pr.ts) AS first_bad
     FROM per_report pr LEFT JOIN normal n USING (home_key)
-    WHERE pr.loss_pct >= %(loss_pct)s
+    WHERE (pr.lost >= %(min_lost)s AND 100.0 * pr.lost / nullif(pr.sent, 0) >= %(loss_pct)s)
        OR pr.rtt_ms >= greatest(n.normal_rtt_ms * %(rtt_factor)s, n.normal_rtt_ms + %(rtt_extra_ms)s)
     GROUP BY pr.home_key
 )
-SELECT h.home_id, h.region, h.area, h.node, lr.last_ts AS last_report, l.loss_pct, l.rtt_ms, n.normal_rtt_ms,
+SELECT h.home_id, h.region, h.area, h.node, lr.last_ts AS last_report, l.lost, l.sent, l.rtt_ms, n.normal_rtt_ms,
        coalesce(fb.first_bad, CASE WHEN lr.last_ts <= %(now)s - %(stale)s::interval THEN lr.last_ts END) AS first_bad
 FROM last_report lr
 JOIN homes h USING (home_key)

@@ -1,0 +1,92 @@
+"""summarize(): a report's samples become one compact summary per report, per station, radio and probe."""
+
+from __future__ import annotations
+
+import pytest
+from porchlight_cloud.ingest.decode import Incoming, Report
+from porchlight_cloud.ingest.rows import FLAG_BITS, hour_of, summarize
+from porchlight_wire import SchemaError, build_report
+
+END = 1_767_229_200  # 2026-01-01T01:00:00Z
+
+
+def _summary(sections: dict, **header):
+    doc = build_report({"home_id": "h", "gateway_id": "g", "model": "m", "firmware": "f", "agent_version": "a",
+                        "boot_id": "b", "seq": 3, "start_ts": END - 300, "end_ts": END, "sample_interval_s": 60,
+                        **header}, sections)
+    return summarize(Report(Incoming("t", b"", 0.0), doc, "json"))
+
+
+def test_station_samples_become_means_minimum_sums_and_weak_seconds_per_station():
+    s = _summary({"stations": [
+        {"ts": END - 60, "mac": "m1", "radio": "r", "band": "5", "signal_dbm": -60, "tx_rate_mbps": 600.0,
+         "rx_rate_mbps": 300.0, "tx_bytes": 100, "rx_bytes": 10, "tx_packets": 5, "tx_retries": 1},
+        {"ts": END, "mac": "m1", "radio": "r", "band": "5", "signal_dbm": -74, "signal_avg_dbm": -72,
+         "tx_rate_mbps": 400.0, "tx_bytes": 300, "tx_packets": 15, "tx_retries": 3},
+        {"ts": END, "mac": "m2", "radio": "r", "band": "2.4", "signal_dbm": -50},
+    ]})
+    assert s.station_macs == ["m1", "m2"]
+    # band_dghz, signal mean (signal_avg_dbm where given), signal min, tx/rx rate means, weak seconds
+    assert s.station_q == [50, -66, -74, 500, 300, 60, 24, -50, -50, None, None, 0]
+    assert s.station_c == [400.0, 10.0, 20.0, 4.0, None, None, None, None]
+
+
+def test_health_samples_count_uptime_resets_as_reboots_and_wan_down_time():
+    s = _summary({"health": [
+        {"ts": END - 120, "uptime_s": 5000, "cpu_pct": 10.0, "wan_up": True, "wan_flaps": 0, "wan_rx_bytes": 5},
+        {"ts": END, "uptime_s": 30, "cpu_pct": 30.0, "wan_up": False, "wan_flaps": 2, "wan_rx_bytes": 7},
+        {"ts": END - 60, "uptime_s": 5060, "cpu_pct": 20.0, "wan_up": False},
+    ]})
+    samples, uptime, reboots, _, cpu, cpu_max, _, wan_down_s, flaps, rx, *_ = s.health
+    assert (samples, uptime, reboots, cpu, cpu_max, wan_down_s, flaps, rx) == (3, 30, 1, 20.0, 30.0, 120, 2, 12)
+
+
+def test_app_counters_are_summed_per_device_app_and_hour_of_their_sample():
+    s = _summary({"apps": [
+        {"ts": END - 60, "mac": "m1", "app": "zoom", "bytes_up": 10, "bytes_down": 20, "flows": 1, "new_flows": 1,
+         "dests": 2},
+        {"ts": END, "mac": "m1", "app": "zoom", "bytes_up": 1, "bytes_down": 2, "flows": 3, "dests": 1},
+        {"ts": END - 60, "mac": "m1", "app": "zoom", "bytes_up": 5, "bytes_down": 0, "flows": 0, "dests": 4},
+    ]})
+    assert sorted(s.apps) == [("m1", "zoom", END - 3600, 15, 20, 1, 1, 4, 120), ("m1", "zoom", END, 1, 2, 3, 0, 1, 60)]
+    assert s.hours == {END - 3600, END}
+
+
+def test_probes_are_summarised_per_target_in_tenths_of_a_millisecond():
+    s = _summary({"probes": [
+        {"ts": END - 60, "target": "first_hop", "kind": "icmp", "sent": 4, "lost": 0, "rtt_ms": 1.0, "jitter_ms": 0.2},
+        {"ts": END, "target": "first_hop", "kind": "icmp", "sent": 4, "lost": 2, "rtt_ms": 4.0, "rtt_max_ms": 9.5},
+        {"ts": END, "target": "dns", "kind": "dns", "sent": 1, "lost": 0, "rtt_ms": 5000.0},
+    ]})
+    assert s.probe_targets == ["first_hop", "dns"]
+    # kind, sent, lost, rtt mean weighted by answers ((1*4 + 4*2) / 6 = 2 ms), max, jitter; dns capped at 3276.7
+    assert s.probes == [1, 8, 2, 20, 95, 2, 3, 1, 0, 32767, 32767, None]
+
+
+def test_radios_keep_their_last_channel_and_whole_percent_means():
+    s = _summary({"radios": [
+        {"ts": END, "radio": "wlan0", "band": "2.4", "channel": 11, "width_mhz": 20, "busy_pct": 40.4, "stations": 2},
+        {"ts": END - 60, "radio": "wlan0", "band": "2.4", "channel": 6, "busy_pct": 20.0, "stations": 4},
+    ]})
+    assert s.radios == [24, 11, 20, None, 30, None, None, 4]
+
+
+def test_header_flags_become_bits_and_an_unknown_flag_sets_the_unknown_bit():
+    s = _summary({}, flags=["mac_hashed", "something_new"], kind="diagnosis", dropped_reports=2)
+    span, interval, kind, flags, dropped, _ = s.meta
+    assert (span, interval, kind, dropped) == (300, 60, 1, 2)
+    assert flags & FLAG_BITS["mac_hashed"] and flags & (1 << 14)
+
+
+@pytest.mark.parametrize("sections", [
+    {"stations": [{"ts": END, "mac": "m", "radio": "r", "signal_dbm": -40000}]},
+    {"health": [{"ts": END, "wan_rx_bytes": 2**64}]},
+    {"events": [{"ts": 2**40, "kind": "reboot"}]},
+])
+def test_a_value_the_store_cannot_hold_is_a_schema_error(sections):
+    with pytest.raises(SchemaError):
+        _summary(sections)
+
+
+def test_hours_are_buckets_like_time_bucket():
+    assert hour_of(END) == END and hour_of(END - 1) == END - 3600
