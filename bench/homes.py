@@ -1,10 +1,19 @@
-"""Synthetic but realistic home reports, for training zstd dictionaries and measuring wire size.
+"""Synthetic but realistic homes whose reports are built by the agent's own code, for training zstd
+dictionaries and measuring wire size.
 
-A home has devices (some on Wi-Fi, some wired), two radios, a pool of (device, application) pairs that are
-busy at some times of day and idle at others, and three probe targets. Each report covers 300 s sampled
-every 60 s and is built by the agent's own ReportBuilder, so rounding and record order are the agent's.
-Values follow what OpenWrt gateways report: PHY rates from the MCS tables, dBm as integers, byte counters
-that are heavy-tailed (mostly small, sometimes a video stream), IPv6 addresses for about half the devices.
+A home is a gateway (model, memory, what its Wi-Fi driver reports, access technology and plan), two radios,
+devices of the classes people own (some wired, most on Wi-Fi; phones leave for work, laptops sleep at
+night, guests come and go), and what those devices do minute by minute (bench/home_traffic.py). Five fake
+collectors turn that state into the per-sample records the real ones return (same classes' fields, the
+same first-sample baselines), and the agent's ``SamplingLoop`` samples them every 60 s and cuts a report
+every 300 s, so aggregation, inventory changes, rounding and record order are the agent's.
+
+Measured values look like what OpenWrt gateways report: signal in whole dBm following the device's
+placement with slow fading, PHY rates from the 802.11n/ac/ax MCS tables chosen from the signal-to-noise
+ratio by rate control (and the legacy rates idle stations show), station counters that carry exactly the
+device's application traffic plus LAN chatter, retries that grow as the signal weakens, channel busy time
+from the home's own air time plus the neighbours', probe round trips that depend on the access technology
+and swell when the line is loaded (bufferbloat), gateway CPU that follows the traffic it forwards.
 
     python bench/homes.py --profile typical --seed 1 --reports 1 | head -c 2000
 """
@@ -12,238 +21,455 @@ that are heavy-tailed (mostly small, sometimes a video stream), IPv6 addresses f
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 import random
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from porchlight_agent.report import HeaderIdentity, ReportBuilder
-from porchlight_wire.schema import SECTIONS
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-#: A record class per schema section, every field optional: what the collectors return, by name.
-RECORDS: dict[str, type] = {
-    s.key: make_dataclass(f"{s.key.title()}Record", [(f.name, Any, None) for f in s.fields], frozen=True,
-                          slots=True, namespace={"SECTION": s.key})
-    for s in SECTIONS
-}
+from home_traffic import DeviceTraffic, Ids, Minute, day_weight, gateway_minute
+from porchlight_agent.collectors.apps import AppSample
+from porchlight_agent.collectors.events import Event
+from porchlight_agent.collectors.health import HealthSample
+from porchlight_agent.collectors.inventory import Device
+from porchlight_agent.collectors.probes import ProbeSample
+from porchlight_agent.collectors.wifi import RadioSample, StationSample
+from porchlight_agent.inventory_diff import FULL_EVERY_S, InventoryTracker
+from porchlight_agent.loop import Intervals, SamplingLoop
+from porchlight_agent.report import HeaderIdentity
 
-APPS = {  # app -> (down bytes per busy minute, up share, packet size, flows, dests)
-    "netflix": (40e6, 0.02, 1400, 3, 2), "youtube": (25e6, 0.03, 1350, 3, 3),
-    "disney": (30e6, 0.02, 1400, 3, 2), "spotify": (1.2e6, 0.05, 1200, 2, 2), "zoom": (9e6, 0.8, 1000, 4, 3),
-    "teams": (7e6, 0.7, 1000, 6, 4),
-    "facetime": (6e6, 0.9, 1000, 2, 2), "gaming": (1.5e6, 0.5, 300, 2, 2), "steam": (120e6, 0.01, 1450, 6, 4),
-    "cloud_backup": (0.3e6, 8.0, 1400, 4, 3), "web": (4e6, 0.1, 1100, 14, 9), "quic": (6e6, 0.08, 1200, 8, 6),
-    "dns": (9e3, 0.5, 120, 2, 1), "ntp": (180, 1.0, 90, 1, 1), "unclassified": (0.4e6, 0.6, 400, 2, 2),
-}
-CLASSES = {  # device class -> (apps it uses, Wi-Fi?, hostnames, vendor)
-    "phone": (["youtube", "web", "quic", "dns", "spotify", "facetime", "unclassified"], True,
-              ["iPhone", "Galaxy-S23", "Pixel-8", "android-{hex}"], "Apple, Inc."),
-    "laptop": (["web", "quic", "zoom", "teams", "dns", "ntp", "cloud_backup"], True,
-               ["MacBook-Pro", "DESKTOP-{HEX}", "thinkpad-{hex}"], "Intel Corporate"),
-    "tv": (["netflix", "youtube", "disney", "dns", "ntp"], True, ["LGwebOSTV", "Samsung-TV", "BRAVIA"],
-           "LG Electronics"),
-    "streamer": (["netflix", "disney", "youtube", "dns"], True, ["Chromecast", "Roku-Ultra", "AppleTV"],
-                 "Google, Inc."),
-    "console": (["gaming", "steam", "dns", "web"], False, ["PS5-{hex}", "XboxOne"], "Sony Interactive Entertainment"),
-    "speaker": (["spotify", "dns", "ntp"], True, ["Sonos-{hex}", "Echo-Dot"], "Sonos, Inc."),
-    "iot": (["unclassified", "dns", "ntp"], True, ["ESP_{HEX}", "shellyplug-{hex}", "tuya-{hex}"], "Espressif Inc."),
-    "tablet": (["youtube", "web", "quic", "dns", "disney"], True, ["iPad", "Galaxy-Tab"], "Apple, Inc."),
-    "desktop": (["web", "quic", "steam", "dns", "ntp", "teams"], False, ["DESKTOP-{HEX}", "workstation"], "Dell Inc."),
-    "printer": (["unclassified", "dns"], True, ["HP-LaserJet", "EPSON-{hex}"], "HP Inc."),
-}
-RATES = {  # (standard, width) -> PHY rates by MCS (2 spatial streams, short GI), Mbit/s
-    ("ax", 80): [72.1, 144.1, 216.2, 288.2, 432.4, 576.5, 648.5, 720.6, 864.7, 960.8, 1080.9, 1201.0],
-    ("ac", 80): [65.0, 130.0, 195.0, 260.0, 390.0, 520.0, 585.0, 650.0, 780.0, 866.7],
-    ("n", 20): [14.4, 28.9, 43.3, 57.8, 86.7, 115.6, 130.0, 144.4],
-    ("ax", 20): [17.2, 34.4, 51.6, 68.8, 103.2, 137.6, 154.9, 172.1, 206.5, 229.4, 258.1, 286.8],
-}
+# ---- PHY rates ---------------------------------------------------------------------------------------------
 
+#: Data subcarriers per width, bits per subcarrier per MCS, and symbol time (us, short GI / HE 0.8 us GI).
+_SUBCARRIERS = {"n": {20: 52, 40: 108}, "ac": {20: 52, 40: 108, 80: 234, 160: 468},
+                "ax": {20: 234, 40: 468, 80: 980, 160: 1960}}
+_BITS = [0.5, 1, 1.5, 2, 3, 4, 4.5, 5, 6, 20 / 3, 7.5, 25 / 3]
+_SYMBOL_US = {"n": 3.6, "ac": 3.6, "ax": 13.6}
+_MAX_MCS = {"n": 7, "ac": 9, "ax": 11}
+#: SNR (dB) each MCS needs, roughly, for a packet error rate rate control accepts.
+_SNR_FOR_MCS = [2, 5, 9, 11, 15, 18, 20, 25, 29, 31, 34, 37]
+_LEGACY = [6.0, 12.0, 24.0]
+
+
+def phy_rate(standard: str, width: int, mcs: int, nss: int) -> float:
+    """The PHY rate iw prints (Mbit/s, one decimal) for a standard, width, MCS and stream count."""
+    return round(_SUBCARRIERS[standard][width] * _BITS[mcs] * nss / _SYMBOL_US[standard], 1)
+
+
+def best_mcs(standard: str, snr: float) -> int:
+    """The highest MCS the SNR supports (0 at worst)."""
+    best = 0
+    for mcs in range(_MAX_MCS[standard] + 1):
+        if snr >= _SNR_FOR_MCS[mcs]:
+            best = mcs
+    return best
+
+
+# ---- the home ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """How big a home is."""
+    """How big a home is: its Wi-Fi and wired devices by class."""
 
     name: str
-    devices: int
-    stations: int
-    app_pairs: int  # active (device, app) pairs per sample, on average
-    probe_targets: int = 3
+    wifi: tuple[str, ...]
+    wired: tuple[str, ...]
+    guests_per_day: float = 0.0
+
+    @property
+    def devices(self) -> int:
+        return len(self.wifi) + len(self.wired)
 
 
-TYPICAL = Profile("typical", devices=8, stations=6, app_pairs=12)
-BUSY = Profile("busy", devices=40, stations=16, app_pairs=60)
+TYPICAL = Profile("typical", wifi=("phone", "phone", "laptop", "tablet", "tv", "iot"), wired=("console", "desktop"),
+                  guests_per_day=0.1)
+BUSY = Profile("busy", wifi=("phone",) * 5 + ("tablet",) * 2 + ("laptop",) * 3 + ("tv",) * 2
+               + ("streamer", "speaker", "speaker", "speaker") + ("iot",) * 6 + ("camera",) * 2,
+               wired=("desktop", "desktop", "console", "console", "tv", "streamer", "nas", "printer")
+               + ("iot",) * 5 + ("camera",) * 3, guests_per_day=0.5)
 PROFILES = {p.name: p for p in (TYPICAL, BUSY)}
 
+#: model, total memory (KiB), used share, whether the driver reports air time and expected throughput.
+GATEWAYS = [("GL.iNet GL-MT6000", 1_011_112, 22.0, True, True), ("Linksys E8450 (UBI)", 500_320, 31.0, True, True),
+            ("TP-Link Archer C7 v5", 120_936, 48.0, False, True),
+            ("Xiaomi Redmi Router AX6000", 504_956, 29.0, True, True)]
+FIRMWARE = ["23.05.3 r23809-234f1a2efa", "23.05.5 r24106-10cc5fcd00", "24.10.0 r28427-6df0e3d02a"]
+#: access technology -> (first hop ms, Internet ms, downstream plans in Mbit/s)
+ACCESS = {"fiber": (1.2, 9.0, (300, 500, 1000)), "cable": (8.0, 16.0, (100, 300, 500)),
+          "dsl": (10.0, 21.0, (40, 80, 100))}
+HOSTNAMES = {"phone": ["iPhone", "Galaxy-S23", "Pixel-8", "android-{hex}"], "tablet": ["iPad", "Galaxy-Tab-S8"],
+             "laptop": ["MacBook-Pro", "DESKTOP-{HEX}", "thinkpad-{hex}"], "desktop": ["DESKTOP-{HEX}", "workstation"],
+             "tv": ["LGwebOSTV", "Samsung-TV", "BRAVIA-4K"], "streamer": ["Chromecast", "Roku-Ultra", "AppleTV"],
+             "console": ["PS5-{hex}", "XboxSeriesX"], "speaker": ["Sonos-{hex}", "Echo-Dot"],
+             "iot": ["ESP_{HEX}", "shellyplug-{hex}", "tuya-{hex}", None], "camera": ["Wyze-Cam", "reolink-{hex}"],
+             "printer": ["HP-LaserJet", "EPSON{HEX}"], "nas": ["synology-ds220", "truenas"]}
+VENDORS = {"phone": ["Apple, Inc.", "Samsung Electronics Co.,Ltd", "Google, Inc."], "tablet": ["Apple, Inc."],
+           "laptop": ["Apple, Inc.", "Intel Corporate", "Lenovo"], "desktop": ["Dell Inc.", "Micro-Star INTL CO., LTD."],
+           "tv": ["LG Electronics", "Samsung Electronics Co.,Ltd", "Sony Corporation"],
+           "streamer": ["Google, Inc.", "Roku, Inc", "Apple, Inc."],
+           "console": ["Sony Interactive Entertainment Inc.", "Microsoft Corporation"],
+           "speaker": ["Sonos, Inc.", "Amazon Technologies Inc."], "iot": ["Espressif Inc.", "Tuya Smart Inc."],
+           "camera": ["Wyze Labs Inc", "Reolink Innovation Limited"], "printer": ["HP Inc.", "Seiko Epson Corporation"],
+           "nas": ["Synology Incorporated"]}
+#: class -> (standard, streams, prefers 5 GHz)
+WIFI_CAPS = {"phone": ("ax", 2, True), "tablet": ("ac", 2, True), "laptop": ("ax", 2, True), "tv": ("ac", 2, True),
+             "streamer": ("ac", 1, True), "speaker": ("ac", 1, True), "iot": ("n", 1, False),
+             "camera": ("n", 1, False)}
 
-def _busy_factor(ts: int) -> float:
-    """How active a home is at this time of day (0.1 at 4 am .. 1.0 in the evening)."""
-    hour = (ts % 86400) / 3600
-    return 0.1 + 0.9 * max(0.0, math.sin(math.pi * (hour - 6) / 18)) ** 2 if 6 <= hour <= 24 else 0.1
+
+def _hour(ts: int) -> float:
+    return (ts % 86400) / 3600
+
+
+class HomeDevice:
+    """One device: who it is (inventory), how it is connected, and where it is."""
+
+    def __init__(self, home: SyntheticHome, cls: str, wifi: bool, index: int, *, guest: bool = False) -> None:
+        rng = home.rng
+        self.cls, self.wifi, self.guest = cls, wifi, guest
+        randomised = cls in ("phone", "tablet") and (guest or rng.random() < 0.6)
+        first = (0x02 | rng.getrandbits(8) & 0xFC) if randomised else rng.choice([0x3C, 0xA4, 0xF0, 0xB8, 0x48])
+        self.mac = ":".join(f"{b:02x}" for b in [first, *(rng.getrandbits(8) for _ in range(5))])
+        name = rng.choice(HOSTNAMES[cls])
+        self.hostname = name.format(hex=f"{rng.getrandbits(24):06x}", HEX=f"{rng.getrandbits(28):07X}") if name else None
+        self.vendor = None if randomised else rng.choice(VENDORS[cls])
+        self.confidence = round(rng.uniform(0.55, 0.95), 2) if self.vendor else round(rng.uniform(0.3, 0.6), 2)
+        self.ipv4 = f"192.168.1.{100 + index}"
+        self.ipv6 = rng.random() < 0.6 and cls not in ("iot", "camera", "printer")
+        self.v6_prefix = f"2001:db8:4f1c:{rng.getrandbits(8):x}00:"
+        self.rotate_at = rng.uniform(0, 24)  # when its temporary IPv6 address is replaced each day
+        self.v6_temp = self._v6(rng)
+        self.first_seen = home.start - (0 if guest else 86400 * rng.randint(1, 120))
+        self.last_seen: int | None = None
+        self.traffic = DeviceTraffic(cls, rng, home.ids, heavy=rng.lognormvariate(0, 0.4))
+        self.leaves_for_work = cls == "phone" and rng.random() < 0.7 or cls == "laptop" and rng.random() < 0.3
+        self.leave, self.back = rng.uniform(7.5, 9.0), rng.uniform(16.5, 19.0)
+        self.away_today = False
+        self.here = True
+        self.until: int | None = None  # a guest's departure
+        if wifi:
+            standard, self.nss, prefers5 = WIFI_CAPS.get(cls, ("ac", 2, True))
+            self.standard = standard
+            self.on5 = prefers5 and rng.random() < 0.9
+            self.placement = rng.uniform(-74, -44)  # signal at the usual spot, dBm on 5 GHz
+            self.room = 0.0  # offset while carried to another room
+            self.fade = 0.0
+            self.avg: float | None = None
+            self.connected = rng.randint(600, 86400 * 5)
+
+    def _v6(self, rng: random.Random) -> str:
+        return self.v6_prefix + ":".join(f"{rng.getrandbits(16):x}" for _ in range(4))
+
+    def ips(self) -> list[str]:
+        return [self.ipv4, self.v6_temp] if self.ipv6 else [self.ipv4]
+
+    def move(self, ts: int, rng: random.Random) -> bool:
+        """Whether the device is at home (and awake) this minute; called once per minute."""
+        self.here = self._present(ts, rng)
+        return self.here
+
+    def _present(self, ts: int, rng: random.Random) -> bool:
+        if self.until is not None:
+            return ts < self.until
+        hour = _hour(ts)
+        if self.cls == "laptop" and (hour < 7.0 or hour >= 23.5):
+            return False  # asleep: its Wi-Fi is off
+        if not self.leaves_for_work:
+            return True
+        if abs(hour - self.leave) < 1 / 120:  # decide once a day, at leaving time
+            self.away_today = (ts // 86400) % 7 not in (2, 3) and rng.random() < 0.85  # weekdays, mostly
+        return not (self.away_today and self.leave <= hour < self.back)
 
 
 class SyntheticHome:
-    """One home that produces consecutive reports."""
+    """One home whose agent produces consecutive reports."""
 
     def __init__(self, profile: Profile, seed: int, start_ts: int = 1_700_000_100, *, counter_digits: int = 0,
-                 devices_every: int = 1) -> None:
+                 full_every_s: int = FULL_EVERY_S) -> None:
         self.profile = profile
-        self.counter_digits = counter_digits
-        self.devices_every = devices_every  # 1: the inventory in every report (schema 1.0); N: every Nth
         self.rng = rng = random.Random(seed)
-        self.ts = start_ts - start_ts % 300
-        self.seq = 0
+        self.start = start_ts - start_ts % 300
+        self.ids = Ids(rng)
+        model, self.mem_total, self.mem_used, self.airtime, self.expected = rng.choice(GATEWAYS)
+        self.identity = HeaderIdentity(f"home-{seed:06d}", f"gw-{rng.getrandbits(32):08x}", model,
+                                       rng.choice(FIRMWARE), "0.1.0")
         self.boot_id = f"{rng.getrandbits(64):016x}"
-        self.identity = HeaderIdentity(f"home-{seed:06d}", f"gw-{rng.getrandbits(32):08x}",
-                                       rng.choice(["Linksys E8450 (UBI)", "GL.iNet GL-MT6000", "TP-Link Archer C7 v5",
-                                                   "Xiaomi Redmi Router AX6000"]),
-                                       rng.choice(["23.05.3 r23809-234f1a2efa", "23.05.5 r24106-10cc5fcd00",
-                                                   "24.10.0 r28427-6df0e3d02a"]), "0.1.0")
-        classes = list(CLASSES)
-        self.devices: list[dict[str, Any]] = []
-        for i in range(profile.devices):
-            cls = classes[i % len(classes)] if i < len(classes) else rng.choice(classes)
-            apps, wifi, names, vendor = CLASSES[cls]
-            randomized = cls in ("phone", "tablet") and rng.random() < 0.6
-            first = (0x02 | rng.getrandbits(8) & 0xFC) if randomized else rng.choice([0x3C, 0xA4, 0xF0, 0xB8])
-            mac = ":".join(f"{b:02x}" for b in [first, *(rng.getrandbits(8) for _ in range(5))])
-            name = rng.choice(names).format(hex=f"{rng.getrandbits(24):06x}", HEX=f"{rng.getrandbits(28):07X}")
-            ips = [f"192.168.1.{100 + i}"]
-            if rng.random() < 0.5:
-                ips.append("2001:db8:" + ":".join(f"{rng.getrandbits(16):x}" for _ in range(6)))
-            self.devices.append({"mac": mac, "class": cls, "apps": apps, "wifi": wifi, "hostname": name,
-                                 "vendor": None if randomized else vendor, "ips": ips,
-                                 "first_seen": self.ts - 86400 * rng.randint(1, 90)})
-        wifi_devices = [d for d in self.devices if d["wifi"]][: profile.stations]
-        while len(wifi_devices) < profile.stations:  # busy homes: make more devices wireless
-            extra = rng.choice([d for d in self.devices if d not in wifi_devices])
-            extra["wifi"] = True
-            wifi_devices.append(extra)
-        self.radios = [{"radio": "phy0-ap0", "band": "2.4", "channel": rng.choice([1, 6, 11]), "width": 20,
-                        "noise": rng.randint(-95, -89), "busy": rng.uniform(15, 55)},
-                       {"radio": "phy1-ap0", "band": "5", "channel": rng.choice([36, 44, 100, 149]), "width": 80,
-                        "noise": rng.randint(-97, -92), "busy": rng.uniform(3, 25)}]
-        self.stations = []
-        for d in wifi_devices:
-            on5 = rng.random() < 0.65
-            standard = rng.choice(["ax", "ac"]) if on5 else rng.choice(["n", "ax"])
-            width = 80 if on5 else 20
-            self.stations.append({"device": d, "radio": self.radios[1 if on5 else 0], "standard": standard,
-                                  "width": width, "base_signal": rng.randint(-78, -42),
-                                  "signal": 0, "connected": rng.randint(60, 86400 * 3)})
-        pool = [(d, app) for d in self.devices for app in d["apps"]]
-        rng.shuffle(pool)
-        self.pairs = pool[: max(profile.app_pairs * 2, 1)]
+        self.access = rng.choice(list(ACCESS))
+        hop, internet, plans = ACCESS[self.access]
+        self.hop_ms, self.internet_ms = hop * rng.uniform(0.7, 1.4), internet * rng.uniform(0.8, 1.5)
+        self.plan_mbps = rng.choice(plans)
+        self.devices = [HomeDevice(self, cls, True, i) for i, cls in enumerate(profile.wifi)]
+        self.devices += [HomeDevice(self, cls, False, len(profile.wifi) + i) for i, cls in enumerate(profile.wired)]
+        self.radios = {"2.4": {"radio": "phy0-ap0", "channel": rng.choice([1, 6, 11]), "width": 20,
+                               "noise": rng.randint(-95, -89), "neighbours": rng.uniform(8, 40)},
+                       "5": {"radio": "phy1-ap0", "channel": rng.choice([36, 44, 100, 149]), "width": 80,
+                             "noise": rng.randint(-98, -92), "neighbours": rng.uniform(1, 12)}}
         self.uptime = rng.randint(3600, 86400 * 40)
+        self.rss = rng.randint(12_900, 14_100)
+        self.dns_servers = [self.ids.remote("dns"), self.ids.remote("dns")]
+        self.now: int | None = None
+        self.minute: dict[HomeDevice, dict[str, Minute]] = {}
+        self.gateway: dict[str, Minute] = {}
+        self.associated: dict[HomeDevice, str] = {}
+        self.first = True
+        self.loop = SamplingLoop([_Health(self), _Wifi(self), _Inventory(self), _Apps(self), _Probes(self)],
+                                 Intervals(60, 300), self.start, counter_digits=counter_digits)
+        self.loop.inventory = InventoryTracker(full_every_s)
+        self.loop.builder.add_event(self.start, "agent_start", detail="version=0.1.0")
+        self.loop.step(self.start)
+        self.seq = 0
+        self.ts = self.start
 
     def reports(self, count: int) -> Iterator[dict[str, Any]]:
         """The next ``count`` reports of this home."""
         for _ in range(count):
-            yield self._report()
+            finished = None
+            while finished is None:
+                self.ts += 60
+                finished = self.loop.step(self.ts)
+            yield finished.build(self.identity, boot_id=self.boot_id, seq=self.seq)
+            self.seq += 1
 
-    def _report(self) -> dict[str, Any]:
-        rng = self.rng
-        builder = ReportBuilder(self.ts, 60, counter_digits=self.counter_digits)
-        for k in range(1, 6):
-            ts = self.ts + 60 * k
-            activity = _busy_factor(ts)
-            builder.add("wifi", self._wifi(ts, activity))
-            builder.add("apps", self._apps(ts, activity))
-            builder.add("probes", self._probes(ts))
-            builder.add("health", self._health(ts, activity))
-        if self.seq % self.devices_every == 0:
-            builder.add("inventory", self._devices(self.ts + 300))
-        if rng.random() < 0.05:
-            d = rng.choice(self.stations)["device"]
-            builder.add_event(self.ts + rng.randint(1, 299), rng.choice(["connect", "disconnect", "roam"]),
-                              mac=d["mac"])
-        self.ts += 300
-        self.seq += 1
-        return builder.build(self.identity, boot_id=self.boot_id, seq=self.seq - 1, end_ts=self.ts)
+    # ---- the home's minute, computed once per sample time, read by every fake collector ----
 
-    def _wifi(self, ts: int, activity: float) -> list[Any]:
-        rng, out = self.rng, []
-        for radio in self.radios:
-            radio["busy"] = min(95.0, max(1.0, radio["busy"] + rng.gauss(0, 3)))
-            count = sum(1 for s in self.stations if s["radio"] is radio)
-            out.append(RECORDS["radios"](ts=ts, radio=radio["radio"], band=radio["band"], channel=radio["channel"],
-                                         width_mhz=radio["width"], noise_dbm=radio["noise"], busy_pct=radio["busy"],
-                                         tx_pct=radio["busy"] * rng.uniform(0.2, 0.5),
-                                         rx_pct=radio["busy"] * rng.uniform(0.1, 0.3), stations=count))
-        for st in self.stations:
-            st["signal"] = max(-90, min(-30, st["base_signal"] + round(rng.gauss(0, 2))))
-            st["connected"] += 60
-            rates = RATES[(st["standard"], st["width"])]
-            quality = min(len(rates) - 1, max(0, (st["signal"] + 85) // 4))
-            tx_mcs = max(0, min(len(rates) - 1, quality + rng.randint(-1, 1)))
-            rx_mcs = max(0, min(len(rates) - 1, quality + rng.randint(-2, 0)))
-            busy = rng.random() < activity * 0.5
-            tx_bytes = int(rng.lognormvariate(15.5, 1.5)) if busy else int(rng.lognormvariate(8, 1.5))
-            rx_bytes = int(tx_bytes * rng.uniform(0.02, 0.15)) + rng.randint(100, 3000)
-            tx_packets, rx_packets = tx_bytes // 1200 + rng.randint(2, 40), rx_bytes // 300 + rng.randint(2, 40)
-            out.append(RECORDS["stations"](
-                ts=ts, mac=st["device"]["mac"], radio=st["radio"]["radio"], band=st["radio"]["band"],
-                signal_dbm=st["signal"], signal_avg_dbm=st["signal"] + rng.randint(-1, 1),
-                noise_dbm=st["radio"]["noise"], tx_rate_mbps=rates[tx_mcs], rx_rate_mbps=rates[rx_mcs],
-                tx_mcs=tx_mcs, tx_nss=2, tx_width_mhz=st["width"], rx_mcs=rx_mcs,
-                rx_nss=2 if rng.random() < 0.8 else 1, rx_width_mhz=st["width"],
-                tx_retries=int(tx_packets * rng.uniform(0, 0.15)),
-                tx_failed=rng.choice([0, 0, 0, 0, 1, 2]), tx_bytes=tx_bytes, rx_bytes=rx_bytes,
-                tx_packets=tx_packets, rx_packets=rx_packets, inactive_ms=rng.randint(0, 12000),
-                connected_s=st["connected"], expected_tput_mbps=rates[tx_mcs] * rng.uniform(0.55, 0.7),
-                standard=st["standard"]))
-        return out
+    def advance(self, ts: int) -> None:
+        if self.now == ts:
+            return
+        self.first = self.now is None
+        self.now = ts
+        rng, hour = self.rng, _hour(ts)
+        if rng.random() < self.profile.guests_per_day / 1440 * 3 * day_weight("evening", hour):
+            guest = HomeDevice(self, "phone", True, len(self.devices), guest=True)
+            guest.until = ts + int(rng.uniform(1, 4) * 3600)
+            self.devices.append(guest)
+        self.devices = [d for d in self.devices if d.until is None or ts < d.until + 12 * 3600]  # lease expiry
+        activity = 1.0 if (ts // 86400) % 7 not in (2, 3) else 1.2
+        self.minute = {}
+        lookups = 0
+        for device in self.devices:
+            present = device.move(ts, rng)
+            if device.ipv6 and abs(hour - device.rotate_at) < 1 / 120:
+                device.v6_temp = device._v6(rng)
+            traffic = device.traffic.minute(hour, present, activity)
+            if traffic:
+                device.last_seen = ts
+                lookups += sum(m.new_flows for m in traffic.values()) // 3
+            elif present and (device.last_seen is None or rng.random() < 0.3):
+                device.last_seen = ts
+            self.minute[device] = traffic
+        self.gateway = gateway_minute(rng, self.ids, lookups, report_minute=ts % 300 == 0,
+                                      dns_flows=self.dns_servers)
 
-    def _apps(self, ts: int, activity: float) -> list[Any]:
-        rng, out = self.rng, []
-        share = min(1.0, self.profile.app_pairs / len(self.pairs) * (0.4 + activity))
-        for device, app in self.pairs:
-            if rng.random() > share:
+    def down_mbps(self) -> float:
+        total = sum(m.bytes_down for t in self.minute.values() for m in t.values())
+        return total * 8 / 60 / 1e6
+
+
+# ---- fake collectors: the per-sample records the real ones return -----------------------------------------
+
+class _Fake:
+    name = ""
+
+    def __init__(self, home: SyntheticHome) -> None:
+        self.home = home
+
+
+class _Health(_Fake):
+    name = "health"
+
+    def collect(self, ts: int) -> list[HealthSample]:
+        home, rng = self.home, self.home.rng
+        home.advance(ts)
+        home.uptime += 60
+        home.mem_used = min(90.0, max(10.0, home.mem_used + rng.gauss(0, 0.04)))
+        home.rss += rng.choice([0, 0, 0, 4, -4, 8]) if rng.random() < 0.3 else 0
+        mbps = home.down_mbps()
+        cpu = 1.5 + 0.06 * mbps + rng.lognormvariate(0, 0.5)
+        down = sum(m.bytes_down for t in home.minute.values() for m in t.values())
+        up = sum(m.bytes_up for t in home.minute.values() for m in t.values())
+        flows = sum(len(m.flow_ids) for t in home.minute.values() for m in t.values())
+        first = home.first
+        return [HealthSample(
+            ts=ts, uptime_s=home.uptime, load1=round(0.05 + cpu / 40 + rng.uniform(0, 0.15), 2),
+            cpu_pct=None if first else round(min(cpu, 100.0), 1), mem_used_pct=round(home.mem_used, 1),
+            mem_total_kb=home.mem_total, wan_up=True, wan_flaps=None if first else 0,
+            wan_rx_bytes=None if first else int(down * 1.03) + rng.randint(2_000, 9_000),
+            wan_tx_bytes=None if first else int(up * 1.05) + rng.randint(1_500, 6_000),
+            conntrack_entries=40 + flows + rng.randint(0, 30), agent_cpu_ms=None if first else int(
+                rng.lognormvariate(math.log(90), 0.25) + (40 if ts % 300 == 0 else 0)),
+            agent_rss_kb=home.rss)]
+
+
+class _Wifi(_Fake):
+    name = "wifi"
+
+    def collect(self, ts: int) -> list[RadioSample | StationSample | Event]:
+        home, rng = self.home, self.home.rng
+        home.advance(ts)
+        out: list[RadioSample | StationSample | Event] = []
+        airtime = {"2.4": [0.0, 0.0], "5": [0.0, 0.0]}
+        stations: dict[str, int] = {"2.4": 0, "5": 0}
+        now: dict[HomeDevice, str] = {}
+        for device in home.devices:
+            if not device.wifi or not device.here:
                 continue
-            down_rate, up_share, pkt, flows, dests = APPS[app]
-            down = int(down_rate * rng.lognormvariate(-1.5, 1.2))
-            up = int(down * up_share * rng.uniform(0.5, 1.5)) + rng.randint(40, 400)
-            out.append(RECORDS["apps"](ts=ts, mac=device["mac"], app=app, bytes_up=up, bytes_down=down,
-                                       packets_up=up // max(pkt // 6, 60) + 1, packets_down=down // pkt + 1,
-                                       flows=max(1, round(flows * rng.uniform(0.3, 1.5))),
-                                       new_flows=rng.randint(0, flows),
-                                       dests=max(1, round(dests * rng.uniform(0.3, 1.2)))))
+            record = self._station(device, ts, airtime, home.first or device not in home.associated)
+            now[device] = record.band or "5"
+            stations[now[device]] += 1
+            out.append(record)
+        for device, band in now.items():
+            before = home.associated.get(device)
+            if before is None and not home.first:
+                out.append(Event(ts=ts, kind="connect", mac=device.mac, detail=home.radios[band]["radio"]))
+            elif before is not None and before != band:
+                out.append(Event(ts=ts, kind="roam", mac=device.mac,
+                                 detail=f"{home.radios[before]['radio']}->{home.radios[band]['radio']}"))
+        for device, band in home.associated.items():
+            if device not in now:
+                out.append(Event(ts=ts, kind="disconnect", mac=device.mac, detail=home.radios[band]["radio"]))
+        home.associated = now
+        hour = _hour(ts)
+        for band, radio in home.radios.items():
+            busy_neighbours = radio["neighbours"] * (0.5 + 0.6 * day_weight("evening", hour)) * rng.lognormvariate(0, 0.2)
+            tx, rx = (100 * a / 60_000 for a in airtime[band])
+            beacons = 1.2 if band == "2.4" else 0.6
+            busy = min(100.0, busy_neighbours + tx + rx + beacons)
+            noise = radio["noise"] + (rng.choice([-1, 1]) if rng.random() < 0.15 else 0)
+            out.append(RadioSample(
+                ts=ts, radio=radio["radio"], band=band, channel=radio["channel"], width_mhz=radio["width"],
+                noise_dbm=noise, busy_pct=None if home.first else round(busy, 1),
+                tx_pct=None if home.first else round(min(tx + beacons, 100.0), 1),
+                rx_pct=None if home.first else round(min(rx + busy_neighbours * 0.35, 100.0), 1),
+                stations=stations[band]))
         return out
 
-    def _probes(self, ts: int) -> list[Any]:
-        rng, out = self.rng, []
-        targets = [("first_hop", "icmp", 0.6), ("1.1.1.1", "icmp", 12.0), ("dns", "dns", 9.0)]
-        for target, kind, base in targets[: self.profile.probe_targets]:
-            samples = [base * rng.lognormvariate(0, 0.25) for _ in range(5)]
-            lost = 1 if rng.random() < 0.02 else 0
-            kept = samples[lost:]
-            jitter = sum(abs(a - b) for a, b in itertools.pairwise(kept)) / max(len(kept) - 1, 1)
-            out.append(RECORDS["probes"](ts=ts, target=target, kind=kind, sent=5, lost=lost,
-                                         rtt_ms=sum(kept) / len(kept), rtt_min_ms=min(kept), rtt_max_ms=max(kept),
-                                         jitter_ms=jitter))
+    def _station(self, d: HomeDevice, ts: int, airtime: dict[str, list[float]], baseline: bool) -> StationSample:
+        home, rng = self.home, self.home.rng
+        if d.cls in ("phone", "tablet", "laptop") and rng.random() < 1 / 45:
+            d.room = rng.choice([0.0, 0.0, -4.0, -8.0, -13.0, 3.0])  # carried to another room
+        d.fade = 0.85 * d.fade + rng.gauss(0, 1.3)
+        on5 = d.on5 and d.placement + d.room > -78  # band steering: too weak on 5 GHz, so 2.4
+        band = "5" if on5 else "2.4"
+        signal = round(d.placement + d.room + d.fade + (0 if on5 else 7))
+        signal = max(-92, min(-25, signal))
+        d.avg = signal if d.avg is None else 0.8 * d.avg + 0.2 * signal
+        radio = home.radios[band]
+        standard = d.standard if on5 or d.standard != "ac" else "n"  # an 11ac client is 11n on 2.4 GHz
+        width = radio["width"] if standard != "n" or radio["width"] <= 40 else 40
+        snr = signal - radio["noise"]
+        traffic = home.minute.get(d, {})
+        down = sum(m.bytes_down for m in traffic.values())
+        up = sum(m.bytes_up for m in traffic.values())
+        pk_down = sum(m.packets_down for m in traffic.values()) + rng.randint(3, 25)  # ARP, mDNS, multicast
+        pk_up = sum(m.packets_up for m in traffic.values()) + rng.randint(2, 12)
+        tx_bytes, rx_bytes = down + pk_down * 14 + rng.randint(300, 2_500), up + pk_up * 14 + rng.randint(200, 900)
+        nss = d.nss if snr >= 22 else 1
+        tx_mcs = max(0, best_mcs(standard, snr) - rng.choice([0, 0, 1, 1, 2]))
+        rx_mcs = max(0, best_mcs(standard, snr - 3) - rng.choice([0, 1, 1, 2]))
+        idle = down < 20_000
+        if idle and rng.random() < 0.4:  # an idle station's last frame went out at a legacy rate
+            tx_rate, tx_m, tx_n, tx_w = rng.choice(_LEGACY), None, None, None
+        else:
+            tx_rate, tx_m, tx_n, tx_w = phy_rate(standard, width, tx_mcs, nss), tx_mcs, nss, width
+        rx_nss = nss if rng.random() < 0.7 else 1
+        rx_rate = phy_rate(standard, width, rx_mcs, rx_nss)
+        weak = 1 / (1 + math.exp((signal + 72) / 4))
+        retries = int(pk_down * (0.03 + 0.3 * weak) * rng.lognormvariate(0, 0.3))
+        failed = sum(1 for _ in range(min(pk_down, 50)) if rng.random() < 0.002 + 0.02 * weak)
+        tx_ms = int(tx_bytes * 8 / (tx_rate * 1000 * 0.7) + pk_down * 0.02)
+        rx_ms = int(rx_bytes * 8 / (rx_rate * 1000 * 0.7) + pk_up * 0.02)
+        airtime[band][0] += tx_ms
+        airtime[band][1] += rx_ms
+        if baseline:
+            d.connected = rng.randint(5, 50) if not home.first else d.connected
+        d.connected += 60
+        counters = not home.first  # the first sample is the baseline; a station that joined reports all
+        return StationSample(
+            ts=ts, mac=d.mac, radio=radio["radio"], band=band, signal_dbm=signal,
+            signal_avg_dbm=round(d.avg), noise_dbm=radio["noise"], tx_rate_mbps=tx_rate, rx_rate_mbps=rx_rate,
+            tx_mcs=tx_m, tx_nss=tx_n, tx_width_mhz=tx_w, rx_mcs=rx_mcs, rx_nss=rx_nss, rx_width_mhz=width,
+            tx_retries=retries if counters else None, tx_failed=failed if counters else None,
+            tx_bytes=tx_bytes if counters else None, rx_bytes=rx_bytes if counters else None,
+            tx_packets=pk_down if counters else None, rx_packets=pk_up if counters else None,
+            inactive_ms=rng.randint(0, 40) if not idle else min(int(rng.lognormvariate(7.5, 1.0)), 60_000),
+            connected_s=d.connected,
+            expected_tput_mbps=round(tx_rate * rng.uniform(0.55, 0.68), 3) if home.expected else None,
+            airtime_tx_ms=tx_ms if counters and home.airtime else None,
+            airtime_rx_ms=rx_ms if counters and home.airtime else None,
+            standard=d.standard)
+
+
+class _Inventory(_Fake):
+    name = "inventory"
+
+    def collect(self, ts: int) -> list[Device]:
+        home = self.home
+        home.advance(ts)
+        out = []
+        for d in home.devices:
+            if d.wifi:
+                band = home.associated.get(d)
+                connection = band or ("5" if d.on5 else "2.4")
+            else:
+                connection = "wired"
+            out.append(Device(mac=d.mac, ips=d.ips(), hostname=d.hostname, vendor=d.vendor, device_class=d.cls,
+                              class_confidence=d.confidence, connection=connection, first_seen=d.first_seen,
+                              last_seen=d.last_seen))
         return out
 
-    def _health(self, ts: int, activity: float) -> list[Any]:
-        rng = self.rng
-        self.uptime += 60
-        return [RECORDS["health"](ts=ts, uptime_s=self.uptime, load1=rng.uniform(0.0, 0.6) + activity * 0.4,
-                                  cpu_pct=rng.uniform(2, 10) + activity * 15, mem_used_pct=rng.uniform(28, 34),
-                                  mem_total_kb=507_904, wan_up=True, wan_flaps=0,
-                                  wan_rx_bytes=int(rng.lognormvariate(16.5, 1.5) * activity),
-                                  wan_tx_bytes=int(rng.lognormvariate(14, 1.5) * activity),
-                                  conntrack_entries=rng.randint(80, 600), agent_cpu_ms=rng.randint(40, 260),
-                                  agent_rss_kb=rng.randint(12_400, 13_900))]
 
-    def _devices(self, ts: int) -> list[Any]:
-        return [RECORDS["devices"](mac=d["mac"], ips=d["ips"], hostname=d["hostname"], vendor=d["vendor"],
-                                   device_class=d["class"], class_confidence=0.9 if d["vendor"] else 0.6,
-                                   connection=("5" if any(s["device"] is d and s["radio"]["band"] == "5"
-                                                          for s in self.stations) else "2.4") if d["wifi"] else "wired",
-                                   first_seen=d["first_seen"], last_seen=ts - self.rng.choice([0, 0, 0, 60, 3600]))
-                for d in self.devices]
+class _Apps(_Fake):
+    name = "apps"
+
+    def collect(self, ts: int) -> list[AppSample]:
+        home = self.home
+        home.advance(ts)
+        if home.first:
+            return []  # the first reading of the flow table is a baseline
+        out = []
+        rows = [(d.mac, app, m) for d, traffic in home.minute.items() for app, m in traffic.items()]
+        rows += [("", app, m) for app, m in home.gateway.items()]
+        for mac, app, m in rows:
+            out.append(AppSample(ts=ts, mac=mac, app=app, bytes_up=m.bytes_up, bytes_down=m.bytes_down,
+                                 packets_up=m.packets_up, packets_down=m.packets_down, flows=len(m.flow_ids),
+                                 new_flows=m.new_flows, dests=len(m.remotes), flow_ids=frozenset(m.flow_ids),
+                                 remotes=frozenset(str(r) for r in m.remotes)))
+        return out
+
+
+class _Probes(_Fake):
+    name = "probes"
+
+    def collect(self, ts: int) -> list[ProbeSample]:
+        home, rng = self.home, self.home.rng
+        home.advance(ts)
+        load = min(home.down_mbps() / home.plan_mbps, 1.0)
+        bloat = 60.0 * load ** 4  # queueing delay when the line is close to full
+        out = []
+        for target, base, count in (("first_hop", home.hop_ms, 5), ("1.1.1.1", home.internet_ms, 5)):
+            rtts = []
+            for _ in range(count):
+                if rng.random() < 0.002 + 0.02 * load ** 4:
+                    continue
+                rtts.append(round(base * rng.lognormvariate(0, 0.08) + rng.expovariate(1 / (0.05 * base + bloat + 0.01)), 3))
+            out.append(_probe(ts, target, "icmp", count, rtts))
+        cached = rng.random() < 0.85
+        rtt = rng.uniform(0.15, 0.6) if cached else home.internet_ms * rng.uniform(0.9, 2.5) + bloat
+        out.append(_probe(ts, "dns", "dns", 1, [round(rtt, 3)]))
+        return out
+
+
+def _probe(ts: int, target: str, kind: str, sent: int, rtts: list[float]) -> ProbeSample:
+    pairs = list(zip(rtts, rtts[1:], strict=False))
+    return ProbeSample(ts=ts, target=target, kind=kind, sent=sent, lost=sent - len(rtts),
+                       rtt_ms=round(sum(rtts) / len(rtts), 3) if rtts else None,
+                       rtt_min_ms=min(rtts) if rtts else None, rtt_max_ms=max(rtts) if rtts else None,
+                       jitter_ms=round(sum(abs(b - a) for a, b in pairs) / len(pairs), 3) if pairs else None)
 
 
 def main(argv: list[str] | None = None) -> int:

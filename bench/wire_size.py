@@ -1,8 +1,9 @@
 """Bytes per home per day on the wire, by codec, and what encoding a report costs the agent.
 
-For a typical home (8 devices, 6 stations on 2 radios, ~12 active (device, app) pairs per sample, 3 probe
-targets) and a busy one (40 devices, 16 stations, ~60 pairs), one day at 60 s sampling / 300 s reporting
-(288 reports), each report compressed on its own as the agent sends it:
+For a typical home (8 devices, 6 on Wi-Fi, 2 wired) and a busy one (40 devices: 24 Wi-Fi, 16 wired, guests),
+one day at 60 s sampling / 300 s reporting (288 reports, each one aggregated record per radio, station,
+(device, app), probe target and health, the device inventory in full hourly and as changes otherwise),
+each report compressed on its own as the agent sends it:
 
     (a) raw JSON  (b) JSON+zlib  (c) JSON+zstd  (d) JSON+zstd+dictionary (the newest shipped one)
 
@@ -28,12 +29,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import zstandard
 from homes import BUSY, TYPICAL, Profile, SyntheticHome
-from porchlight_agent.report import shape_section
+from porchlight_cloud.dictionaries import train
 from porchlight_wire.codec import DEFAULT_ZLIB_LEVEL, DEFAULT_ZSTD_LEVEL, DictionaryStore, json_bytes
-from porchlight_wire.report import iter_records, to_columns
+from train_dictionary import DICT_SIZE, training_samples
 
 REPORTS_PER_DAY = 288
 HOMES = {TYPICAL.name: (1, 2, 3), BUSY.name: (11, 12)}
+
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
+
+#: Schema proposal: columns no cloud analysis reads today, sent only in diagnosis reports.
+DIAGNOSTIC_COLUMNS = {
+    "stations": ("inactive_ms", "connected_s", "expected_tput_mbps", "airtime_tx_ms", "airtime_rx_ms", "tx_mcs",
+                 "tx_nss", "tx_width_mhz", "rx_mcs", "rx_nss", "rx_width_mhz"),
+    "apps": ("packets_up", "packets_down"),
+}
+#: Schema proposal: header fields that only change with software or hardware, sent with full inventories.
+IDENTITY_FIELDS = ("model", "firmware", "agent_version")
 
 
 def machine() -> str:
@@ -69,8 +81,7 @@ def sizes(bodies: list[bytes], dictionary: bytes, level: int = DEFAULT_ZSTD_LEVE
     }
 
 
-def per_home_day(profile: Profile, dictionary: bytes,
-                 transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+def per_home_day(profile: Profile, dictionary: bytes, transform: Transform | None = None,
                  level: int = DEFAULT_ZSTD_LEVEL, **options: Any) -> dict[str, float]:
     """Mean bytes per home per day over the evaluation homes of a profile."""
     totals = []
@@ -90,52 +101,69 @@ def encode_cost_ms(docs: list[dict[str, Any]], compress: Callable[[bytes], bytes
     return (time.process_time() - start) * 1000 / len(docs)
 
 
-def per_report_cadence(doc: dict[str, Any]) -> dict[str, Any]:
-    """Schema proposal: stations and apps once per report (counters summed, signal averaged, last rates)."""
+def without_diagnostic_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema proposal: the periodic report without the columns of DIAGNOSTIC_COLUMNS."""
     out = dict(doc)
-    end = doc["header"]["end_ts"]
-    for key, group, sums in (("apps", ("mac", "app"), ("bytes_up", "bytes_down", "packets_up", "packets_down",
-                                                         "flows", "new_flows")),
-                             ("stations", ("mac", "radio"), ("tx_retries", "tx_failed", "tx_bytes", "rx_bytes",
-                                                              "tx_packets", "rx_packets"))):
-        if key not in doc:
-            continue
-        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for rec in iter_records(doc, key):
-            k = tuple(rec[g] for g in group)
-            if k not in merged:
-                merged[k] = dict(rec, ts=end, _n=1)
-                continue
-            m = merged[k]
-            m["_n"] += 1
-            for name in sums:
-                if rec.get(name) is not None:
-                    m[name] = (m.get(name) or 0) + rec[name]
-            for name in ("signal_dbm", "signal_avg_dbm"):
-                if rec.get(name) is not None and m.get(name) is not None:
-                    m[name] += rec[name]
-            for name in ("tx_rate_mbps", "rx_rate_mbps", "inactive_ms", "connected_s", "dests"):
-                if rec.get(name) is not None:
-                    m[name] = max(m.get(name) or 0, rec[name]) if name == "dests" else rec[name]
-        rows = []
-        for m in merged.values():
-            n = m.pop("_n")
-            for name in ("signal_dbm", "signal_avg_dbm"):
-                if m.get(name) is not None:
-                    m[name] = round(m[name] / n)
-            rows.append(m)
-        out[key] = to_columns(key, shape_section(key, rows))
+    for key, names in DIAGNOSTIC_COLUMNS.items():
+        if key in out:
+            out[key] = {name: column for name, column in out[key].items() if name not in names}
     return out
+
+
+def identity_with_full_inventory(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema proposal: model, firmware and agent version only in reports with a full inventory."""
+    if doc["header"].get("inventory") == "full":
+        return doc
+    return {**doc, "header": {k: v for k, v in doc["header"].items() if k not in IDENTITY_FIELDS}}
+
+
+def both_proposals(doc: dict[str, Any]) -> dict[str, Any]:
+    return identity_with_full_inventory(without_diagnostic_columns(doc))
+
+
+def own_dictionary(transform: Transform | None = None, size: int = DICT_SIZE, **options: Any) -> bytes:
+    """A dictionary trained on the training homes in a variant's own format (a fair comparison)."""
+    return train(training_samples(transform, **options), dict_id=999_999, size=size)
 
 
 def print_table(title: str, rows: Iterable[tuple[str, dict[str, float]]]) -> None:
     """One block of figures."""
     print(f"\n{title}")
-    print(f"  {'home':34s} {'(a) raw':>10s} {'(b) zlib':>10s} {'(c) zstd':>10s} {'(d) +dict':>10s} {'d/b':>6s}"
+    print(f"  {'home':44s} {'(a) raw':>10s} {'(b) zlib':>10s} {'(c) zstd':>10s} {'(d) +dict':>10s} {'d/b':>6s}"
           f" {'d/report':>9s}")
     for label, s in rows:
-        print(f"  {label:34s} {s['raw'] / 1000:8.0f}KB {s['zlib'] / 1000:8.0f}KB {s['zstd'] / 1000:8.0f}KB "
+        print(f"  {label:44s} {s['raw'] / 1000:8.0f}KB {s['zlib'] / 1000:8.0f}KB {s['zstd'] / 1000:8.0f}KB "
               f"{s['dict'] / 1000:8.0f}KB {s['dict'] / s['zlib']:6.2f} {s['dict'] / REPORTS_PER_DAY:8.0f}B")
+
+
+def variants(dictionary: bytes) -> None:
+    """Agent options and schema proposals, each with a dictionary trained on its own format."""
+    both = (TYPICAL, BUSY)
+    print_table("zstd level (shipped dictionary)", [(f"{p.name}, level {lvl}", per_home_day(p, dictionary, level=lvl))
+                                                    for p in both for lvl in (3, 9, 19)])
+    print_table("dictionary size (trained here on the same homes)",
+                [(f"{p.name}, {size // 1024} KiB", per_home_day(p, d))
+                 for size in (8192, 12288, 16384) for d in [own_dictionary(size=size)] for p in both])
+    quantised = own_dictionary(counter_digits=3)
+    print_table("agent option counter_digits=3: traffic counters keep 3 significant digits",
+                [(f"{p.name}, exact counters (shipped)", per_home_day(p, dictionary)) for p in both]
+                + [(f"{p.name}, 3 digits, own dictionary", per_home_day(p, quantised, counter_digits=3)) for p in both])
+    always_full = own_dictionary(full_every_s=0)
+    print_table("what header.inventory 'changes' saves (full inventory in every report instead)",
+                [(f"{p.name}, full every report", per_home_day(p, always_full, full_every_s=0)) for p in both])
+    for title, transform in (
+        ("schema proposal A: stations without " + ", ".join(DIAGNOSTIC_COLUMNS["stations"][:3])
+         + ", ... (11 columns no analysis reads) and apps without packets, except in diagnosis reports",
+         without_diagnostic_columns),
+        ("schema proposal B: model, firmware, agent_version only in reports with a full inventory",
+         identity_with_full_inventory),
+        ("proposals A + B", both_proposals),
+    ):
+        own = own_dictionary(transform)
+        print_table(title, [(p.name, per_home_day(p, own, transform)) for p in both])
+    own = own_dictionary(both_proposals, counter_digits=3)
+    print_table("proposals A + B and counter_digits=3",
+                [(p.name, per_home_day(p, own, both_proposals, counter_digits=3)) for p in both])
 
 
 def main() -> int:
@@ -152,7 +180,8 @@ def main() -> int:
     print(f"dictionary {newest} ({len(dictionary)} B), zstd level {DEFAULT_ZSTD_LEVEL}, zlib level "
           f"{DEFAULT_ZLIB_LEVEL}; {REPORTS_PER_DAY} reports/day, 60 s sampling, 300 s reporting")
     print_table("bytes per home per day (schema 1.0, as the agent sends it)",
-                [(f"{p.name} ({len(HOMES[p.name])} homes)", per_home_day(p, dictionary)) for p in (TYPICAL, BUSY)])
+                [(f"{p.name} ({len(HOMES[p.name])} homes, {p.devices} devices)", per_home_day(p, dictionary))
+                 for p in (TYPICAL, BUSY)])
 
     docs = day(TYPICAL, 1)[:96] + day(BUSY, 11)[:48]
     print(f"\nagent CPU per report (serialize + compress, mean of {len(docs)} typical/busy reports, this machine):")
@@ -163,22 +192,13 @@ def main() -> int:
     for name, fn in codecs:
         print(f"  {name:16s} {encode_cost_ms(docs, fn):6.2f} ms")
     start = time.process_time()
-    for _ in range(3):
-        day(TYPICAL, 1)
-    build_ms = (time.process_time() - start) * 1000 / (3 * REPORTS_PER_DAY)
-    print(f"  (generating + building one typical report with the agent's ReportBuilder: {build_ms:.2f} ms)")
+    day(TYPICAL, 1)
+    build_ms = (time.process_time() - start) * 1000 / REPORTS_PER_DAY
+    print(f"  (simulating a typical home for 5 minutes and building its report with the agent's SamplingLoop: "
+          f"{build_ms:.2f} ms)")
 
     if args.variants:
-        print_table("zstd level (typical)", [(f"level {lvl}", per_home_day(TYPICAL, dictionary, level=lvl))
-                                             for lvl in (3, 9, 19)])
-        print_table("agent option counter_digits=3 (counters keep 3 significant digits)",
-                    [(p.name, per_home_day(p, dictionary, counter_digits=3)) for p in (TYPICAL, BUSY)])
-        print_table("schema proposal: device inventory hourly / on change instead of every report",
-                    [(p.name, per_home_day(p, dictionary, devices_every=12)) for p in (TYPICAL, BUSY)])
-        print_table("schema proposal: stations and apps once per report (sums), inventory hourly, counters 3 digits",
-                    [(p.name, per_home_day(p, dictionary, per_report_cadence, counter_digits=3, devices_every=12))
-                     for p in (TYPICAL, BUSY)])
-        print("  (dictionary trained on schema 1.0 reports; a proposal would get its own dictionary)")
+        variants(dictionary)
     return 0
 
 

@@ -199,8 +199,8 @@ class ReportBuilder:
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         """The shaped records of every section that has any."""
-        raw: dict[str, list[Mapping[str, Any]]] = {k: fold.records() for k, fold in self._folds.items()}
-        raw.update((k, list(v)) for k, v in self._records.items())
+        raw: dict[str, list[Mapping[str, Any]]] = {k: list(v) for k, v in self._records.items()}
+        raw.update((k, [*fold.records()]) for k, fold in self._folds.items())
         devices = self._inventory[1] if self._inventory is not None else self.devices()
         if devices:
             raw["devices"] = devices

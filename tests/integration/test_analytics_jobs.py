@@ -61,8 +61,8 @@ def hourly(conn: psycopg.Connection, home_key: int, bucket: datetime, *, rtt: fl
            reboots: int = 0, cpu: float = 20.0, busy: float = 20.0, wan_bytes: int = 400_000_000) -> None:
     conn.execute(
         "INSERT INTO home_hourly (home_key, bucket, reports, wifi_bytes, busy_pct, first_hop_rtt_ms,"
-        " first_hop_loss_pct, internet_rtt_ms, internet_jitter_ms, internet_loss_pct, cpu_pct, mem_used_pct, reboots, wan_flaps,"
-        " wan_rx_bytes, wan_tx_bytes) VALUES (%s, %s, 12, %s, %s, 2, 0, %s, 2, %s, %s, 40, %s, 0, %s, %s)",
+        " first_hop_loss_pct, internet_rtt_ms, internet_jitter_ms, internet_loss_pct, cpu_pct, mem_used_pct, reboots,"
+        " wan_flaps, wan_rx_bytes, wan_tx_bytes) VALUES (%s, %s, 12, %s, %s, 2, 0, %s, 2, %s, %s, 40, %s, 0, %s, %s)",
         (home_key, bucket, wan_bytes, busy, rtt, loss, cpu, reboots, wan_bytes * 9 // 10, wan_bytes // 10))
 
 

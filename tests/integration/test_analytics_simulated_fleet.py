@@ -29,7 +29,7 @@ from porchlight_wire import Decoder, DictionaryStore
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-SIM = [sys.executable, "-m", "porchlight_sim.cli"]
+SIM = [str(Path(sys.executable).with_name("porchlight-sim"))]
 
 
 def load_run(url: str, run_dir: Path, batch: int = 500) -> int:
@@ -102,7 +102,7 @@ def analyse_run(url: str, run_dir: Path) -> evaluation.Report:
 def test_a_small_simulated_fleet_end_to_end(db_url: str, tmp_path: Path) -> None:
     run_dir = tmp_path / "sim"
     t0 = time.monotonic()
-    subprocess.run([*SIM, "generate", "--homes", "60", "--days", "1", "--history-days", "8", "--seed", "11",
+    subprocess.run([*SIM, "generate", "--homes", "50", "--days", "1", "--history-days", "7", "--seed", "11",
                     "--start", "2026-03-01", "--faults", "spambot,reboot_loop,access_network",
                     "--out", str(run_dir), "--quiet", "--workers", "2"], check=True, cwd=REPO)
     assert load_run(db_url, run_dir) > 1000

@@ -44,7 +44,7 @@ def test_each_kind_of_bad_message_is_quarantined_with_its_reason_and_good_ones_a
         "topic_mismatch": (topic_for(other.home_id, good.gateway_id, "report", mqtt.root), Encoder().encode(valid)),
         "oversized": (topic, _envelope(0, 0, os.urandom(300 * 1024))),
         "bad_envelope": (topic, b"NOT A PORCHLIGHT MESSAGE"),
-        "schema_invalid": (topic, Encoder().encode({**valid, "health": {"ts": [1, 2], "cpu_pct": [1.0]}})),
+        "schema_invalid": (topic, Encoder().encode({**valid, "health": {"samples": [1, 2], "cpu_pct": [1.0]}})),
     }
     with ingest_thread(settings_for(db_url, mqtt)) as consumer:
         publisher.report(valid)

@@ -20,27 +20,25 @@ HOUR = timedelta(hours=1)
 
 
 def _report(seq: int, end_ts: int, *, uptime: int, cpu: float, signal_x: int = -50) -> dict:
-    samples = [end_ts - 60, end_ts]
+    """A report as the agent sends it: one aggregated record per entity, each summarising 2 samples."""
     return build_report(
         {"home_id": "home-r", "gateway_id": "gw-r", "model": "m", "firmware": "f", "agent_version": "a",
          "boot_id": "b1", "seq": seq, "start_ts": end_ts - 120, "end_ts": end_ts, "sample_interval_s": 60},
         {
-            "health": [{"ts": t, "uptime_s": uptime + i * 60, "cpu_pct": cpu, "mem_used_pct": 50.0,
-                        "wan_rx_bytes": 1000, "wan_tx_bytes": 100, "wan_flaps": 1 if i else 0, "wan_up": True}
-                       for i, t in enumerate(samples)],
-            "stations": [{"ts": t, "mac": mac, "radio": "wlan1", "band": "5", "signal_dbm": sig, "tx_rate_mbps": rate,
-                          "tx_bytes": tx, "rx_bytes": 0, "tx_packets": 90, "tx_retries": 10}
-                         for t in samples
+            "health": [{"samples": 2, "uptime_s": uptime + 60, "cpu_pct": cpu, "mem_used_pct": 50.0,
+                        "wan_rx_bytes": 2000, "wan_tx_bytes": 200, "wan_flaps": 1, "wan_down_s": 0, "wan_up": True}],
+            "stations": [{"mac": mac, "radio": "wlan1", "band": "5", "samples": 2, "signal_avg_dbm": sig,
+                          "signal_min_dbm": sig, "tx_rate_mbps": rate, "tx_bytes": 2 * tx, "rx_bytes": 0,
+                          "tx_packets": 180, "tx_retries": 20}
                          for mac, sig, rate, tx in (("aa:00:00:00:00:01", signal_x, 800.0, 3000),
                                                     ("aa:00:00:00:00:02", -80, 100.0, 1000))],
-            "radios": [{"ts": t, "radio": "wlan1", "band": "5", "channel": 36, "busy_pct": busy}
-                       for t, busy in zip(samples, (20.0, 40.0), strict=True)],
-            "probes": [{"ts": end_ts, "target": target, "kind": kind, "sent": 10, "lost": lost, "rtt_ms": rtt,
-                        "jitter_ms": 1.0}
+            "radios": [{"radio": "wlan1", "band": "5", "samples": 2, "channel": 36, "busy_pct": 30.0,
+                        "busy_max_pct": 40.0}],
+            "probes": [{"target": target, "kind": kind, "sent": 10, "lost": lost, "rtt_ms": rtt, "jitter_ms": 1.0}
                        for target, kind, lost, rtt in (("first_hop", "icmp", 1, 2.0), ("8.8.8.8", "icmp", 0, 20.0),
                                                        ("dns", "dns", 0, 15.0))],
-            "apps": [{"ts": t, "mac": "aa:00:00:00:00:01", "app": "netflix", "bytes_up": 10, "bytes_down": 1000,
-                      "flows": 2, "new_flows": 1, "dests": d} for t, d in zip(samples, (3, 5), strict=True)],
+            "apps": [{"mac": "aa:00:00:00:00:01", "app": "netflix", "bytes_up": 20, "bytes_down": 2000, "flows": 4,
+                      "new_flows": 2, "dests": 5, "active_samples": 2}],
         },
     )
 

@@ -24,12 +24,14 @@ COMPONENT_WORDS = {"wifi": "Wi-Fi", "access": "latency and loss (access network)
 #: defect to report): stored negated, so that lower is worse for every quantity; unit and smallest effect that
 #: matters. Components are in points with MIN_POINTS.
 METRICS: dict[str, tuple[str, float]] = {"rtt_ms": ("ms", 5.0), "jitter_ms": ("ms", 2.0), "cpu_pct": ("%", 10.0)}
+#: The QoE component each raw metric belongs to (a cohort finding on a metric explains that component).
+METRIC_COMPONENT = {"rtt_ms": "access", "jitter_ms": "access", "cpu_pct": "health"}
 ALL_QUANTITIES = (*COMPONENTS, *METRICS)
 #: A cohort must have at least this many homes to be judged, and a reference at least as many (a bad rollout is
 #: best caught while it is small).
 MIN_HOMES = 3
-#: Family-wise significance level of Welch's test, split over every (cohort, component) tested (Bonferroni);
-#: Mann-Whitney must agree at RANK_ALPHA (with a handful of homes it cannot go lower).
+#: Family-wise significance level, split over every (cohort, quantity) tested (Bonferroni): one of the two tests
+#: (Welch's t, Mann-Whitney U, exact for small cohorts) must pass it and the other agree at RANK_ALPHA.
 ALPHA = 0.01
 RANK_ALPHA = 0.05
 #: ...and the difference must matter: at least this many points lower, and a medium effect size.
@@ -94,6 +96,18 @@ def _p_text(p: float) -> str:
     return "p < 1e-6" if p < 1e-6 else f"p = {p:.1g}"
 
 
+def claim(comp: str, diff: float, basis: str = "level") -> str:
+    """The cohort's difference as the verb phrase of a sentence ("score 12.0 points lower on Wi-Fi")."""
+    words = COMPONENT_WORDS.get(comp, comp)
+    if basis == "change":
+        if comp in METRICS:
+            return f"gained {-diff:.1f} {METRICS[comp][0]} more {words} since the days before"
+        return f"lost {-diff:.1f} more points on {words} since the days before"
+    if comp in METRICS:
+        return f"have {-diff:.1f} {METRICS[comp][0]} more {words}"
+    return f"score {-diff:.1f} points lower on {words}"
+
+
 def effect_text(comp: str, diff: float) -> str:
     if comp in METRICS:
         unit = METRICS[comp][0]
@@ -112,7 +126,8 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
     cohorts: dict[tuple[str, str], list[HomeCohortValues]] = {}
     for h in homes:
         cohorts.setdefault((h.model, h.firmware), []).append(h)
-    tests = max(1, sum(1 for members in cohorts.values() if len(members) >= MIN_HOMES)) * len(components)
+    # Bonferroni over cohorts x quantities x the two references.
+    tests = max(1, sum(1 for members in cohorts.values() if len(members) >= MIN_HOMES)) * len(components) * 2
     alpha = ALPHA * alpha_share / tests
     found: list[CohortFinding] = []
     for comp in components:
@@ -129,18 +144,23 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
             vs_fleet = compare_with_rest(a, fleet)
             same = model_pools[model]
             vs_model = compare_with_rest(a, same) if same.n - len(a) >= MIN_HOMES else None
-            judged, reference = (vs_model, "same_model_other_firmware") if vs_model else (vs_fleet, "fleet")
             min_effect = METRICS[comp][1] if comp in METRICS else MIN_POINTS
-            if not (judged.welch_p < alpha and judged.mann_whitney_p < RANK_ALPHA and judged.diff <= -min_effect
-                    and judged.hedges_g <= -MIN_HEDGES_G):
+            # Worse than both references, significantly against at least one (the same model when it is
+            # significant there: that names the firmware, not the hardware).
+            options = [(vs_model, "same_model_other_firmware")] if vs_model else []
+            options.append((vs_fleet, "fleet"))
+            if any(c.diff > -min_effect for c, _ in options):
                 continue
-            ref_words = (f"the same model on other firmware ({judged.n_b} homes)" if vs_model
-                         else f"the rest of the fleet ({judged.n_b} homes)")
-            how = ("since the days before, compared with how" if basis == "change" else "than")
+            passing = [(c, r) for c, r in options if min(c.welch_p, c.mann_whitney_p) < alpha
+                       and max(c.welch_p, c.mann_whitney_p) < RANK_ALPHA and c.hedges_g <= -MIN_HEDGES_G]
+            if not passing:
+                continue
+            judged, reference = passing[0]
+            ref_words = (f"the same model on other firmware ({judged.n_b} homes)"
+                         if reference == "same_model_other_firmware" else f"the rest of the fleet ({judged.n_b} homes)")
             text = (f"Homes with a {model} on firmware {firmware} ({judged.n_a} homes) "
-                    + (f"got {effect_text(comp, judged.diff).replace(' lower on', ' worse on')} {how} "
-                       f"{ref_words} changed" if basis == "change" else
-                       f"have {effect_text(comp, judged.diff)} {how} {ref_words}")
+                    f"{claim(comp, judged.diff, basis)} than {ref_words}"
+                    + (" over the same days" if basis == "change" else "")
                     + f", comparing homes in the same region at the same hours (Welch {_p_text(judged.welch_p)}, "
                     f"Mann-Whitney {_p_text(judged.mann_whitney_p)}, effect size g = {judged.hedges_g:.1f}).")
             reasons = [Reason("cohort_worse", text, {"model": model, "firmware": firmware, "component": comp,
@@ -150,13 +170,18 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
                                                      "hedges_g": round(judged.hedges_g, 2),
                                                      "welch_p": judged.welch_p,
                                                      "mann_whitney_p": judged.mann_whitney_p})]
-            if vs_model:
+            other, other_words = ((vs_fleet, f"the whole fleet ({vs_fleet.n_b} homes)")
+                                  if reference == "same_model_other_firmware" else
+                                  (vs_model, f"the same model on other firmware ({vs_model.n_b} homes)")
+                                  if vs_model else (None, ""))
+            if other is not None:
                 unit = METRICS[comp][0] if comp in METRICS else "points"
                 sign = -1.0 if comp in METRICS else 1.0
-                reasons.append(Reason("cohort_vs_fleet", f"Against the whole fleet ({vs_fleet.n_b} homes) the "
-                                      f"difference is {sign * vs_fleet.diff:+.1f} {unit} "
-                                      f"(Welch {_p_text(vs_fleet.welch_p)}).",
-                                      {"diff_points": round(vs_fleet.diff, 2), "welch_p": vs_fleet.welch_p}))
+                reasons.append(Reason("cohort_vs_other_reference", f"Against {other_words} the difference is "
+                                      f"{sign * other.diff:+.1f} {unit} (Welch {_p_text(other.welch_p)}, "
+                                      f"Mann-Whitney {_p_text(other.mann_whitney_p)}).",
+                                      {"diff": round(other.diff, 2), "welch_p": other.welch_p,
+                                       "mann_whitney_p": other.mann_whitney_p}))
             found.append(CohortFinding(model, firmware, comp, reference, judged.n_a, vs_model, vs_fleet,
                                        tuple(reasons), basis))
     return sorted(found, key=lambda f: f.effect_points)

@@ -72,7 +72,9 @@ WIFI_FAMILY = ("wifi_poor_coverage", "wifi_interference")
 HOME_DETECTORS: dict[str, Detector] = {
     "wifi_poor_coverage": Detector(STRUGGLING, ("struggling",), ("home_wifi", "home_device"), WIFI_FAMILY),
     "wifi_interference": Detector(STRUGGLING, ("struggling",), ("home_wifi", "home_device"), WIFI_FAMILY),
-    "reboot_loop": Detector(STRUGGLING, ("struggling",), ("gateway",), ("reboot_loop",)),
+    # "The gateway" is also the right place for a bad firmware's symptoms (clients dropping, latency, CPU).
+    "reboot_loop": Detector(STRUGGLING, ("struggling",), ("gateway",), ("reboot_loop", "firmware_wifi_drops",
+                                                                        "firmware_latency")),
     "spambot": Detector(("activity_change",), ("smtp_spam", "destination_spread"), (), ("spambot",)),
     "streaming_silent": Detector(("activity_change",), ("streaming_device_silent", "gaming_device_silent"), (),
                                  ("streaming_silent",)),

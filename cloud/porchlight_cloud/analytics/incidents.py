@@ -34,6 +34,9 @@ MAX_P_VALUE = 1e-4
 BACKGROUND_RATE_BOUNDS = (0.005, 0.05)
 #: A parent area is replaced by one child that holds this share of its degraded homes.
 CHILD_EXPLAINS = 0.8
+#: When at least this share of the whole fleet stopped reporting at once, the cause is our collection (broker,
+#: ingest), not the access network: staleness is then ignored (and logged by the job).
+FLEET_STALE_SHARE = 0.5
 #: An incident not seen again for this long is closed.
 CLOSE_AFTER = timedelta(minutes=10)
 
@@ -124,7 +127,11 @@ def _summary(reasons: Iterable[str]) -> str:
 def detect(homes: Sequence[HomeState], now: datetime) -> list[Candidate]:
     """Areas degrading together now, each named at the smallest level that explains it."""
     why: dict[str, str] = {}
+    stale = sum(1 for h in homes if h.last_report is not None and now - h.last_report >= STALE_AFTER)
+    ignore_stale = bool(homes) and stale / len(homes) >= FLEET_STALE_SHARE
     for h in homes:
+        if ignore_stale and h.last_report is not None and now - h.last_report >= STALE_AFTER:
+            h = replace(h, last_report=now)  # judge it on its last probes only
         w = degradation(h, now)
         if w is not None:
             why[h.home_id] = w
@@ -234,6 +241,15 @@ def reconcile(open_incidents: Sequence[Incident], candidates: Sequence[Candidate
             continue
         i, inc = best
         matched.add(i)
+        # Other open incidents this one now covers (a node found a minute before its area) are merged into it.
+        for j, other in enumerate(open_incidents):
+            if j not in matched and other.homes and len(other.homes & c.degraded) >= 0.5 * len(other.homes):
+                matched.add(j)
+                inc = replace(inc, homes=inc.homes | other.homes,
+                              started_at=min(inc.started_at, other.started_at),
+                              detected_at=min(inc.detected_at, other.detected_at))
+                changed.append(replace(other, ended_at=now, history=(*other.history,
+                                       f"{now:%H:%M} merged into the {c.level} {c.area} incident")))
         history = inc.history
         level, area = inc.level, inc.area
         if c.area != inc.area and LEVELS.index(c.level) < LEVELS.index(inc.level):

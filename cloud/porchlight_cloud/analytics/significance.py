@@ -135,6 +135,33 @@ def pool_of(values: Sequence[float]) -> Pool:
     return Pool(tuple(sorted(values)), math.fsum(values), math.fsum(v * v for v in values))
 
 
+#: Below these sizes the rank test's tail is counted exactly (the normal approximation is far too conservative
+#: for a cohort of 3-5 homes lying entirely below the rest).
+EXACT_MAX_A = 25
+EXACT_MAX_U = 400
+
+
+def _exact_lower_tail(u: float, na: int, nb: int) -> float | None:
+    """P(U <= u) under the null, exactly, for a small cohort and a small U; None when out of range.
+
+    The number of arrangements with U = k is the number of partitions of k into at most na parts, each at most
+    nb, counted by dynamic programming; the total is C(na + nb, na).
+    """
+    k_max = math.floor(u)
+    if na > EXACT_MAX_A or k_max > min(EXACT_MAX_U, nb) or k_max < 0:
+        return None  # (with k <= nb the cap on a part's size never binds)
+    # ways[j][k]: partitions of k into at most j parts (= into parts of size at most j, by conjugation).
+    ways = [[0] * (k_max + 1) for _ in range(na + 1)]
+    for j in range(na + 1):
+        ways[j][0] = 1
+    for j in range(1, na + 1):
+        for k in range(1, k_max + 1):
+            ways[j][k] = ways[j - 1][k] + (ways[j][k - j] if k >= j else 0)
+    count = sum(ways[na])
+    log_total = math.lgamma(na + nb + 1) - math.lgamma(na + 1) - math.lgamma(nb + 1)
+    return min(1.0, math.exp(math.log(count) - log_total)) if count > 0 else 0.0
+
+
 def compare_with_rest(a: Sequence[float], pool: Pool) -> Comparison:
     """Compare A with the rest of a pool that contains A (pool minus A), without building the rest.
 
@@ -156,7 +183,8 @@ def compare_with_rest(a: Sequence[float], pool: Pool) -> Comparison:
         lo = bisect_left(pool.values, x)
         u += lo + 0.5 * (bisect_right(pool.values, x, lo) - lo)
     sigma = math.sqrt(na * nb * (na + nb + 1) / 12.0)
-    mw = 1.0 - normal_sf((u - na * nb / 2.0 + 0.5) / sigma) if sigma > 0 else 1.0
+    exact = _exact_lower_tail(u, na, nb)
+    mw = exact if exact is not None else (1.0 - normal_sf((u - na * nb / 2.0 + 0.5) / sigma) if sigma > 0 else 1.0)
     return Comparison(na, nb, ma, mb, ma - mb, g, welch_lower_moments(ma, va, na, mb, vb, nb), mw)
 
 

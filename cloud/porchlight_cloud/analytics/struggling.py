@@ -106,8 +106,9 @@ def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
     if worst == "health":
         return "gateway", None
     if worst == "stability":
+        # The line dropping is the access network; every device dropping off the Wi-Fi is the gateway's radio.
         return ("access_network", None) if codes.get("wan_flaps", 0) >= codes.get("wifi_disconnects", 0) \
-            else ("home_wifi", None)
+            else ("gateway", None)
     first_hop = codes.get("high_first_hop_latency", 0) + sum(
         1 for h in poor for r in h.reasons if r.code == "packet_loss" and "first_hop_loss_pct" in r.numbers)
     return ("access_network", None) if first_hop else ("region", None)
@@ -120,10 +121,11 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
 
     An hour is poor when its score is under the segment's absolute bar, or more than the segment's drop below
     the home's own normal (median hourly score) and also under RELATIVE_CAP. Hours inside a regional incident the home
-    belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count. ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``,
-    near-real-time) count. ``explained`` names components a cohort finding already explains for this home (its
-    gateway's model and firmware were found worse on them): when that is what pulls the home down, the cohort is
-    the finding and the home is not listed.
+    belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count.
+    ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``, near-real-time) count.
+    ``explained`` names components a cohort finding already explains for this home (its gateway's model and
+    firmware were found worse on them): when that is what pulls the home down, the cohort is the finding and the
+    home is not listed.
     """
     th = thresholds_for(segment)
     need = min_poor_hours if min_poor_hours is not None else (

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 
 from . import findings_store, struggling
 from .baselines import Baseline
+from .cohorts import METRIC_COMPONENT
 from .findings_store import FindingRow
 from .incidents import Incident
 from .queries import sql
@@ -66,7 +67,7 @@ def judge_window(conn: psycopg.Connection[Any], start: datetime, end: datetime, 
     by_home: dict[int, list[dict[str, Any]]] = defaultdict(list)
     by_cohort: dict[int, set[str]] = defaultdict(set)
     for home_key, component in conn.execute(sql("cohort_explained_homes"), {"end": end}):
-        by_cohort[int(home_key)].add(str(component))
+        by_cohort[int(home_key)].add(METRIC_COMPONENT.get(str(component), str(component)))
     with conn.cursor(row_factory=dict_row) as cur:
         for r in cur.execute(sql("struggling_candidates"), params):
             by_home[int(r["home_key"])].append(r)

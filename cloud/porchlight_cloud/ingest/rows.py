@@ -1,8 +1,9 @@
 """Summarise a validated report into the compact rows the store keeps (pure; the ingest hot path).
 
-Samples are summarised per report (the report interval, 5 minutes in production): stations, radios and
-probes become one entry per entity with means, minima and sums; health becomes one set of scalars; app
-counters are summed per (device, app, hour) because they are stored hourly. Names (MACs, apps, probe
+Agents already send one aggregated record per entity per report (schema 1.0); this keeps one entry per
+entity (merging an entity's several records, such as a Wi-Fi 7 station's links, with means weighted by
+their samples), range-checks every value, and sums app counters per (device, app, hour) because they are
+stored hourly. Names (MACs, apps, probe
 targets) stay names here; the writer turns them into keys. A value that cannot be stored (out of a
 column's range) raises SchemaError so the report is quarantined instead of poisoning the batch.
 """
@@ -66,15 +67,7 @@ class Summary:
     events: list[tuple[int, str | None, str, str | None]] = field(default_factory=list)
     devices: list[tuple[Any, ...]] = field(default_factory=list)
     hours: set[int] = field(default_factory=set)
-
-    @property
-    def macs(self) -> set[str]:
-        """Every device MAC the report mentions (devices, stations, apps, events)."""
-        found = set(self.station_macs)
-        found.update(d[0] for d in self.devices)
-        found.update(a[0] for a in self.apps if a[0])
-        found.update(e[1] for e in self.events if e[1])
-        return found
+    macs: set[str] = field(default_factory=set)   # every device MAC the report mentions
 
 
 HEALTH_COLUMNS: Final = ("health_samples", "uptime_s", "reboots", "load1", "cpu_pct", "cpu_max_pct",
@@ -117,6 +110,11 @@ def summarize(report: Report) -> Summary:
         _events(doc.get("events") or {}, doc.get("errors") or {}, summary)
     if doc.get("devices"):
         _devices(doc["devices"], summary)
+    macs = summary.macs
+    macs.update(summary.station_macs)
+    macs.update(d[0] for d in summary.devices)
+    macs.update(a[0] for a in summary.apps if a[0])
+    macs.update(e[1] for e in summary.events if e[1])
     return summary
 
 
@@ -164,18 +162,23 @@ def _mean(total: float, count: int) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------------ health
+# Schema 1.0 agents send one aggregated record per entity per report (with ``samples``); records of an
+# entity that appears more than once (a Wi-Fi 7 station's links, or per-sample records carrying a ``ts``
+# column from early agents) are merged, means weighted by their samples.
+def _order(columns: dict[str, list[Any]], n: int) -> list[int]:
+    ts = columns.get("ts")
+    return sorted(range(n), key=ts.__getitem__) if ts is not None and None not in ts else list(range(n))
+
+
 def _health(columns: dict[str, list[Any]] | None, interval: int) -> tuple[Any, ...]:
-    if not columns:
+    n = len(next(iter(columns.values()), [])) if columns else 0
+    if not columns or n == 0:
         return _NO_HEALTH
-    ts = columns["ts"]
-    n = len(ts)
-    if n == 0:
-        return _NO_HEALTH
-    order = sorted(range(n), key=ts.__getitem__)
+    order = _order(columns, n)
+    weight = [w or 1 for w in _col(columns, "samples", n)]
     uptime = _col(columns, "uptime_s", n)
     reboots = 0
-    last_uptime = None
-    previous = None
+    last_uptime = previous = None
     for i in order:
         value = uptime[i]
         if value is None:
@@ -183,20 +186,25 @@ def _health(columns: dict[str, list[Any]] | None, interval: int) -> tuple[Any, .
         if previous is not None and value < previous:
             reboots += 1
         previous = last_uptime = value
-    cpu = [v for v in _col(columns, "cpu_pct", n) if v is not None]
-    mem = [v for v in _col(columns, "mem_used_pct", n) if v is not None]
-    load = [v for v in _col(columns, "load1", n) if v is not None]
     wan_up = _col(columns, "wan_up", n)
+    wan_down = _col(columns, "wan_down_s", n)
+    if any(v is not None for v in wan_down):
+        wan_down_s = _sum(wan_down)
+    elif any(up is not None for up in wan_up):
+        wan_down_s = sum(interval * weight[i] for i in range(n) if wan_up[i] is False)
+    else:
+        wan_down_s = None
+    cpu = _col(columns, "cpu_pct", n)
+    cpu_max = _max(_col(columns, "cpu_max_pct", n))
     return (
-        n,
+        sum(weight),
         _opt_int(last_uptime, _I4, "health.uptime_s"),
         min(reboots, _I2),
-        _f4(max(load), "health.load1") if load else None,
-        _f4(sum(cpu) / len(cpu), "health.cpu_pct") if cpu else None,
-        _f4(max(cpu), "health.cpu_pct") if cpu else None,
-        _f4(sum(mem) / len(mem), "health.mem_used_pct") if mem else None,
-        _int(sum(interval for up in wan_up if up is False), _I4, "health.wan_up") if any(
-            up is not None for up in wan_up) else None,
+        _f4(_weighted(_col(columns, "load1", n), weight), "health.load1"),
+        _f4(_weighted(cpu, weight), "health.cpu_pct"),
+        _f4(cpu_max if cpu_max is not None else _max(cpu), "health.cpu_max_pct"),
+        _f4(_weighted(_col(columns, "mem_used_pct", n), weight), "health.mem_used_pct"),
+        _opt_int(wan_down_s, _I4, "health.wan_down_s"),
         _opt_int(_sum(_col(columns, "wan_flaps", n)), _I2, "health.wan_flaps"),
         _opt_int(_sum(_col(columns, "wan_rx_bytes", n)), _I8, "health.wan_rx_bytes"),
         _opt_int(_sum(_col(columns, "wan_tx_bytes", n)), _I8, "health.wan_tx_bytes"),
@@ -204,6 +212,15 @@ def _health(columns: dict[str, list[Any]] | None, interval: int) -> tuple[Any, .
         _opt_int(_sum(_col(columns, "agent_cpu_ms", n)), _I4, "health.agent_cpu_ms"),
         _opt_int(_max(_col(columns, "agent_rss_kb", n)), _I4, "health.agent_rss_kb"),
     )
+
+
+def _weighted(column: list[Any], weight: list[int]) -> float | None:
+    total = count = 0
+    for value, w in zip(column, weight, strict=True):
+        if value is not None:
+            total += value * w
+            count += w
+    return total / count if count else None
 
 
 def _sum(column: list[Any]) -> Any:
@@ -220,30 +237,34 @@ def _max(column: list[Any]) -> Any:
 def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
     macs = columns["mac"]
     n = len(macs)
-    cols = [_col(columns, name, n) for name in ("band", "signal_dbm", "signal_avg_dbm", "tx_rate_mbps",
-                                                "rx_rate_mbps", "tx_bytes", "rx_bytes", "tx_packets", "tx_retries")]
-    # per station: band, sig_sum, sig_n, sig_min, txr_sum, txr_n, rxr_sum, rxr_n, weak_n, txb, rxb, txp, retries
+    cols = [_col(columns, name, n) for name in (
+        "samples", "band", "signal_dbm", "signal_avg_dbm", "signal_min_dbm", "tx_rate_mbps", "rx_rate_mbps",
+        "tx_bytes", "rx_bytes", "tx_packets", "tx_retries")]
+    # per station: band, sig_sum, sig_w, sig_min, txr_sum, txr_w, rxr_sum, rxr_w, weak_w, txb, rxb, txp, retries
     acc: dict[str, list[Any]] = {}
-    for mac, band, signal, signal_avg, tx_rate, rx_rate, txb, rxb, txp, retries in zip(macs, *cols, strict=True):
+    for mac, samples, band, signal, signal_avg, signal_min, tx_rate, rx_rate, txb, rxb, txp, retries in zip(
+            macs, *cols, strict=True):
         a = acc.get(mac)
         if a is None:
             a = acc[mac] = [None, 0, 0, None, 0.0, 0, 0.0, 0, 0, None, None, None, None]
+        w = samples or 1
         if band is not None:
             a[0] = band
         level = signal_avg if signal_avg is not None else signal
         if level is not None:
-            a[1] += level
-            a[2] += 1
+            a[1] += level * w
+            a[2] += w
             if level < WEAK_SIGNAL_DBM:
-                a[8] += 1
-        if signal is not None and (a[3] is None or signal < a[3]):
-            a[3] = signal
+                a[8] += w
+        low = signal_min if signal_min is not None else signal
+        if low is not None and (a[3] is None or low < a[3]):
+            a[3] = low
         if tx_rate is not None:
-            a[4] += tx_rate
-            a[5] += 1
+            a[4] += tx_rate * w
+            a[5] += w
         if rx_rate is not None:
-            a[6] += rx_rate
-            a[7] += 1
+            a[6] += rx_rate * w
+            a[7] += w
         if txb is not None:
             a[9] = txb if a[9] is None else a[9] + txb
         if rxb is not None:
@@ -256,11 +277,11 @@ def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) ->
         summary.station_macs.append(mac)
         summary.station_q.extend((
             BAND_DGHZ.get(a[0]),
-            _int(round(a[1] / a[2]), _I2, "stations.signal_dbm") if a[2] else None,
-            _opt_int(a[3], _I2, "stations.signal_dbm"),
+            _int(round(a[1] / a[2]), _I2, "stations.signal_avg_dbm") if a[2] else None,
+            _opt_int(a[3], _I2, "stations.signal_min_dbm"),
             _int(round(a[4] / a[5]), _I2, "stations.tx_rate_mbps") if a[5] else None,
             _int(round(a[6] / a[7]), _I2, "stations.rx_rate_mbps") if a[7] else None,
-            _i2(a[8] * interval) if a[2] else None,
+            _i2(a[8] * interval) if a[2] else None,   # samples whose (mean) signal was weak x sample interval
         ))
         summary.station_c.extend((_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
                                   _f4(a[11], "stations.tx_packets"), _f4(a[12], "stations.tx_retries")))
@@ -270,14 +291,14 @@ def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) ->
 def _radios(columns: dict[str, list[Any]], summary: Summary) -> None:
     names = columns["radio"]
     n = len(names)
-    order = sorted(range(n), key=columns["ts"].__getitem__)
+    weight = [w or 1 for w in _col(columns, "samples", n)]
     band = _col(columns, "band", n)
     channel = _col(columns, "channel", n)
     width = _col(columns, "width_mhz", n)
     means = [_col(columns, name, n) for name in ("noise_dbm", "busy_pct", "tx_pct", "rx_pct")]
     stations = _col(columns, "stations", n)
     acc: dict[str, list[Any]] = {}
-    for i in order:
+    for i in _order(columns, n):
         a = acc.get(names[i])
         if a is None:
             a = acc[names[i]] = [None, None, None, 0.0, 0, 0.0, 0, 0.0, 0, 0.0, 0, None]
@@ -290,8 +311,8 @@ def _radios(columns: dict[str, list[Any]], summary: Summary) -> None:
         for k, column in enumerate(means):
             v = column[i]
             if v is not None:
-                a[3 + 2 * k] += v
-                a[4 + 2 * k] += 1
+                a[3 + 2 * k] += v * weight[i]
+                a[4 + 2 * k] += weight[i]
         if stations[i] is not None and (a[11] is None or stations[i] > a[11]):
             a[11] = stations[i]
     for a in acc.values():
@@ -343,16 +364,23 @@ def _probes(columns: dict[str, list[Any]], summary: Summary) -> None:
 
 # ------------------------------------------------------------------------------------------------ apps
 def _apps(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
-    ts = columns["ts"]
-    n = len(ts)
+    macs = columns["mac"]
+    n = len(macs)
     if not n:
         return
-    _epoch(min(ts), "apps.ts")
-    _epoch(max(ts), "apps.ts")
-    cols = [_col(columns, name, n) for name in ("bytes_up", "bytes_down", "flows", "new_flows", "dests")]
+    ts = columns.get("ts")
+    if ts is not None and None not in ts:       # early agents: one record per sample, each with its time
+        _epoch(min(ts), "apps.ts")
+        _epoch(max(ts), "apps.ts")
+        hours = [t - t % HOUR for t in ts]
+    else:                                       # one record per report: the report's hour, as for its row
+        hours = [hour_of(summary.end_ts)] * n
+    cols = [_col(columns, name, n) for name in ("bytes_up", "bytes_down", "flows", "new_flows", "dests",
+                                                "active_samples")]
     acc: dict[tuple[str, str, int], list[int]] = {}
-    for t, mac, app, up, down, flows, new_flows, dests in zip(ts, columns["mac"], columns["app"], *cols, strict=True):
-        key = (mac, app, t - t % HOUR)
+    for hour, mac, app, up, down, flows, new_flows, dests, active in zip(hours, macs, columns["app"], *cols,
+                                                                         strict=True):
+        key = (mac, app, hour)
         a = acc.get(key)
         if a is None:
             a = acc[key] = [0, 0, 0, 0, 0, 0]
@@ -366,7 +394,9 @@ def _apps(columns: dict[str, list[Any]], interval: int, summary: Summary) -> Non
             a[3] += new_flows
         if dests and dests > a[4]:
             a[4] = dests
-        if up or down or flows:
+        if active is not None:
+            a[5] += active * interval
+        elif up or down or flows:
             a[5] += interval
     for (mac, app, hour), a in acc.items():
         summary.hours.add(hour)

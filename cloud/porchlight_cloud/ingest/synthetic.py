@@ -1,8 +1,9 @@
 """Synthetic reports of a typical home, for integration tests and benchmarks (not used in production).
 
-A typical home (docs/storage.md): ~8 devices, ~6 Wi-Fi stations on 2 radios, ~12 active (device, app) pairs
-per sample, 3 probe targets, 60 s sampling and 300 s reports. Values drift plausibly so compression and
-storage figures are realistic; a seeded generator makes every home reproducible.
+A typical home (docs/storage.md): ~8 devices, ~6 Wi-Fi stations on 2 radios, 12-16 active (device, app)
+pairs per report, 3 probe targets, 60 s sampling and 300 s reports, sent as the agent sends them (schema
+1.0): one aggregated record per entity per report, the full inventory hourly. Values drift plausibly so
+compression and storage figures are realistic; a seeded generator makes every home reproducible.
 """
 
 from __future__ import annotations
@@ -50,57 +51,67 @@ class Home:
     def report(self, end_ts: int, *, sample_interval_s: int = 60, report_interval_s: int = 300,
                seq: int | None = None, extra_sections: dict[str, list[dict[str, Any]]] | None = None
                ) -> dict[str, Any]:
-        """The next report (or report ``seq``) ending at end_ts; advances the sequence number."""
+        """The next report (or report ``seq``) ending at end_ts, one aggregated record per entity (schema 1.0).
+
+        The full device inventory is sent with the first report and then once an hour (12 reports); the
+        others carry no device changes, as the agent does.
+        """
         rng = self.rng
         if seq is None:
             seq = self.seq
             self.seq += 1
+        samples = max(1, report_interval_s // sample_interval_s)
+        self.uptime_s += report_interval_s
         start_ts = end_ts - report_interval_s
-        times = list(range(start_ts + sample_interval_s, end_ts + 1, sample_interval_s))
-        stations, radios, apps, probes, health = [], [], [], [], []
-        wifi = [d for d in self.devices if d["wifi"]]
+
+        def total(mean: float) -> int:
+            return sum(int(rng.expovariate(1 / mean)) for _ in range(samples))
+
+        stations = []
+        for d in (d for d in self.devices if d["wifi"]):
+            signal = d["base_signal"] + rng.randint(-3, 3)
+            band = d["connection"]
+            stations.append({
+                "mac": d["mac"], "radio": "phy1-ap0" if band == "5" else "phy0-ap0", "band": band,
+                "samples": samples, "signal_dbm": signal + rng.randint(-2, 2), "signal_avg_dbm": signal,
+                "signal_min_dbm": signal - rng.randint(0, 4), "tx_rate_mbps": float(d["base_rate"]),
+                "tx_rate_min_mbps": float(d["base_rate"] // 2), "rx_rate_mbps": float(d["base_rate"] // 2),
+                "tx_bytes": total(3e6), "rx_bytes": total(4e5), "tx_packets": rng.randint(100, 5000) * samples,
+                "rx_packets": rng.randint(100, 3000) * samples, "tx_retries": rng.randint(0, 300) * samples,
+                "tx_failed": rng.randint(0, 5), "inactive_ms": rng.randint(0, 2000),
+                "connected_s": self.uptime_s // 2, "standard": "ax",
+            })
+        radios = [{"radio": name, "band": band, "samples": samples, "channel": channel,
+                   "width_mhz": 20 if band == "2.4" else 80, "noise_dbm": -92 - rng.randint(0, 3),
+                   "busy_pct": round(rng.uniform(5, 60), 1), "busy_max_pct": round(rng.uniform(60, 90), 1),
+                   "tx_pct": round(rng.uniform(1, 20), 1), "rx_pct": round(rng.uniform(1, 20), 1), "stations": 3}
+                  for name, band, channel in (("phy0-ap0", "2.4", 6), ("phy1-ap0", "5", 36))]
         pairs = [(d["mac"], APPS[(i * 5 + k) % len(APPS)]) for i, d in enumerate(self.devices) for k in range(2)]
-        for ts in times:
-            self.uptime_s += sample_interval_s
-            for d in wifi:
-                signal = d["base_signal"] + rng.randint(-3, 3)
-                band = d["connection"]
-                stations.append({
-                    "ts": ts, "mac": d["mac"], "radio": "phy1-ap0" if band == "5" else "phy0-ap0", "band": band,
-                    "signal_dbm": signal, "signal_avg_dbm": signal + rng.randint(-1, 1),
-                    "tx_rate_mbps": float(d["base_rate"]), "rx_rate_mbps": float(d["base_rate"] // 2),
-                    "tx_bytes": int(rng.expovariate(1 / 3e6)), "rx_bytes": int(rng.expovariate(1 / 4e5)),
-                    "tx_packets": rng.randint(100, 5000), "rx_packets": rng.randint(100, 3000),
-                    "tx_retries": rng.randint(0, 300), "tx_failed": rng.randint(0, 5),
-                    "inactive_ms": rng.randint(0, 2000), "connected_s": self.uptime_s // 2, "standard": "ax",
-                })
-            for name, band, channel in (("phy0-ap0", "2.4", 6), ("phy1-ap0", "5", 36)):
-                radios.append({"ts": ts, "radio": name, "band": band, "channel": channel,
-                               "width_mhz": 20 if band == "2.4" else 80, "noise_dbm": -92 - rng.randint(0, 3),
-                               "busy_pct": round(rng.uniform(5, 60), 1), "tx_pct": round(rng.uniform(1, 20), 1),
-                               "rx_pct": round(rng.uniform(1, 20), 1), "stations": 3})
-            for mac, app in rng.sample(pairs, 12):
-                apps.append({"ts": ts, "mac": mac, "app": app, "bytes_up": int(rng.expovariate(1 / 2e4)),
-                             "bytes_down": int(rng.expovariate(1 / 4e5)), "packets_up": rng.randint(1, 400),
-                             "packets_down": rng.randint(1, 800), "flows": rng.randint(1, 12),
-                             "new_flows": rng.randint(0, 4), "dests": rng.randint(1, 6)})
-            for target, kind in TARGETS:
-                rtt = rng.uniform(1, 3) if target == "first_hop" else rng.uniform(8, 30)
-                probes.append({"ts": ts, "target": target, "kind": kind, "sent": 5, "lost": int(rng.random() < 0.05),
-                               "rtt_ms": round(rtt, 2), "rtt_min_ms": round(rtt * 0.8, 2),
-                               "rtt_max_ms": round(rtt * 1.6, 2), "jitter_ms": round(rtt * 0.1, 2)})
-            health.append({"ts": ts, "uptime_s": self.uptime_s, "load1": round(rng.uniform(0.1, 1.5), 2),
-                           "cpu_pct": round(rng.uniform(3, 40), 1), "mem_used_pct": round(rng.uniform(30, 60), 1),
-                           "mem_total_kb": 262_144, "wan_up": True, "wan_flaps": 0,
-                           "wan_rx_bytes": int(rng.expovariate(1 / 2e7)), "wan_tx_bytes": int(rng.expovariate(1 / 2e6)),
-                           "conntrack_entries": rng.randint(100, 900), "agent_cpu_ms": rng.randint(50, 300),
-                           "agent_rss_kb": 9000})
+        apps = [{"mac": mac, "app": app, "bytes_up": total(2e4), "bytes_down": total(4e5),
+                 "packets_up": rng.randint(1, 400) * samples, "packets_down": rng.randint(1, 800) * samples,
+                 "flows": rng.randint(1, 12), "new_flows": rng.randint(0, 4), "dests": rng.randint(1, 6),
+                 "active_samples": rng.randint(1, samples)}
+                for mac, app in rng.sample(pairs, min(len(pairs), 12 + rng.randint(0, 4)))]
+        probes = []
+        for target, kind in TARGETS:
+            rtt = rng.uniform(1, 3) if target == "first_hop" else rng.uniform(8, 30)
+            probes.append({"target": target, "kind": kind, "sent": 5 * samples, "lost": int(rng.random() < 0.1),
+                           "rtt_ms": round(rtt, 2), "rtt_min_ms": round(rtt * 0.8, 2),
+                           "rtt_max_ms": round(rtt * 1.6, 2), "jitter_ms": round(rtt * 0.1, 2)})
+        health = [{"samples": samples, "uptime_s": self.uptime_s, "load1": round(rng.uniform(0.1, 1.5), 2),
+                   "cpu_pct": round(rng.uniform(3, 40), 1), "cpu_max_pct": round(rng.uniform(40, 80), 1),
+                   "mem_used_pct": round(rng.uniform(30, 60), 1), "mem_total_kb": 262_144, "wan_up": True,
+                   "wan_down_s": 0, "wan_flaps": 0, "wan_rx_bytes": total(2e7), "wan_tx_bytes": total(2e6),
+                   "conntrack_entries": rng.randint(100, 900), "agent_cpu_ms": rng.randint(50, 300) * samples,
+                   "agent_rss_kb": 9000}]
+        full = seq % 12 == 0
         devices = [{k: v for k, v in d.items() if k not in ("wifi", "base_signal", "base_rate")} |
-                   {"first_seen": end_ts - 86_400, "last_seen": end_ts} for d in self.devices]
+                   {"first_seen": end_ts - 86_400, "last_seen": end_ts} for d in self.devices] if full else []
         header = {"home_id": self.home_id, "gateway_id": self.gateway_id, "model": "Acme AX3000",
                   "firmware": "OpenWrt 23.05.3 r23809", "agent_version": "0.1.0", "boot_id": self.boot_id,
                   "seq": seq, "start_ts": start_ts, "end_ts": end_ts, "sample_interval_s": sample_interval_s,
-                  "kind": "periodic", "flags": [], "dropped_reports": 0, "queue_depth": 0}
+                  "kind": "periodic", "flags": [], "dropped_reports": 0, "queue_depth": 0,
+                  "inventory": "full" if full else "changes"}
         sections: dict[str, list[dict[str, Any]]] = {
             "stations": stations, "radios": radios, "devices": devices, "apps": apps, "probes": probes,
             "health": health,

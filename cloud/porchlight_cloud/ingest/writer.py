@@ -256,6 +256,8 @@ class Writer:
         """Device keys for every MAC of the batch; new devices and changed inventory facts are merged."""
         keys: dict[tuple[int, str], int] = {}
         stage: dict[tuple[int, str], devices_store.DeviceRow] = {}
+        missing_pairs: set[tuple[int, str]] = set()
+        cached = self._devices
         for s, _, home_key in accepted:
             for d in s.devices:
                 pair = (home_key, d[0])
@@ -268,13 +270,16 @@ class Writer:
                     learned["device_seen"][pair] = (info, last_seen)
             for mac in s.macs:
                 pair = (home_key, mac)
-                if pair in self._devices:
-                    keys[pair] = self._devices[pair]
-                elif pair not in stage:
-                    stage[pair] = (home_key, mac, None, None, None, None, None, None, None, _dt(s.end_ts))
+                key = cached.get(pair)
+                if key is not None:
+                    keys[pair] = key
+                else:
+                    missing_pairs.add(pair)
+                    if pair not in stage:
+                        stage[pair] = (home_key, mac, None, None, None, None, None, None, None, _dt(s.end_ts))
         if stage:
             devices_store.merge_devices(cur, (stage[p] for p in sorted(stage)))
-        missing = sorted({(h, m) for s, _, h in accepted for m in s.macs} - keys.keys())
+        missing = sorted(missing_pairs)
         if missing:
             found = devices_store.device_keys(cur, missing)
             keys.update(found)

@@ -83,3 +83,19 @@ def test_an_incident_is_opened_updated_widened_and_closed() -> None:
     [closed] = reconcile([updated], [], NOW + timedelta(minutes=1) + CLOSE_AFTER)
     assert closed.ended_at == NOW + timedelta(minutes=1) and not closed.is_open
     assert "h0120" in homes_in_incidents([closed], NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+
+
+def test_a_node_found_a_minute_before_its_area_is_merged_into_one_incident() -> None:
+    [node] = detect(fleet(bad={"h012"}), NOW)
+    [area] = detect(fleet(bad={"h013"}), NOW)  # a second node of the same area, found as its own incident
+    opened = [i.__class__(**{**{f: getattr(i, f) for f in i.__slots__}, "incident_id": n})
+              for n, i in enumerate(reconcile([], [node, area], NOW), start=1)]
+    [wide] = detect(fleet(bad={"h01"}), NOW + timedelta(minutes=1))
+    changed = reconcile(opened, [wide], NOW + timedelta(minutes=1))
+    still_open = [i for i in changed if i.is_open]
+    assert len(still_open) == 1 and (still_open[0].level, still_open[0].area) == ("area", "r0-a1")
+    assert [i.incident_id for i in changed if not i.is_open] == [2]
+
+
+def test_the_whole_fleet_going_quiet_is_a_collection_outage_not_a_regional_incident() -> None:
+    assert detect(fleet(stale={"h"}), NOW) == []

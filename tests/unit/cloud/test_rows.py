@@ -31,6 +31,27 @@ def test_station_samples_become_means_minimum_sums_and_weak_seconds_per_station(
     assert s.station_c == [400.0, 10.0, 20.0, 4.0, None, None, None, None]
 
 
+def test_one_aggregated_record_per_station_is_kept_and_a_multi_link_stations_links_are_merged():
+    s = _summary({"stations": [
+        {"mac": "m1", "radio": "r", "band": "6", "link_id": 0, "samples": 3, "signal_avg_dbm": -60,
+         "signal_min_dbm": -66, "tx_rate_mbps": 1000.0, "tx_bytes": 900, "tx_packets": 30, "tx_retries": 3},
+        {"mac": "m1", "radio": "r", "band": "6", "link_id": 1, "samples": 1, "signal_avg_dbm": -72,
+         "signal_min_dbm": -75, "tx_rate_mbps": 200.0, "tx_bytes": 100, "tx_packets": 10, "tx_retries": 5},
+    ]})
+    assert s.station_macs == ["m1"]
+    # signal and rate means weighted by samples; the weak link's one sample counts 60 weak seconds
+    assert s.station_q == [60, -63, -75, 800, None, 60]
+    assert s.station_c == [1000.0, None, 40.0, 8.0]
+
+
+def test_one_aggregated_health_record_is_taken_as_it_is_and_apps_land_in_the_reports_hour():
+    s = _summary({"health": [{"samples": 5, "uptime_s": 900, "load1": 0.5, "cpu_pct": 12.5, "cpu_max_pct": 70.0,
+                              "mem_used_pct": 44.0, "wan_down_s": 120, "wan_flaps": 1, "wan_rx_bytes": 10}],
+                  "apps": [{"mac": "m1", "app": "zoom", "bytes_down": 5, "dests": 3, "active_samples": 4}]})
+    assert s.health == (5, 900, 0, 0.5, 12.5, 70.0, 44.0, 120, 1, 10, None, None, None, None)
+    assert s.apps == [("m1", "zoom", END, 0, 5, 0, 0, 3, 240)]
+
+
 def test_health_samples_count_uptime_resets_as_reboots_and_wan_down_time():
     s = _summary({"health": [
         {"ts": END - 120, "uptime_s": 5000, "cpu_pct": 10.0, "wan_up": True, "wan_flaps": 0, "wan_rx_bytes": 5},
