@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import config
+from .analytics.cli import register as register_analytics
 from .ingest.consumer import IngestFatalError
 from .store.homes import HomesFileError
 from .store.migrate import MigrationError
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import", cmd_homes_import, _DB, "load a homes CSV", homes_sub)
     imp.add_argument("file", help="CSV with home_id and any of subscriber_ref, region, area, node, plan, "
                                   "tenure_start, gateway_id")
+    register_analytics(sub)
     return parser
 
 
