@@ -60,6 +60,7 @@ def test_once_publishes_one_report_and_exits_zero_after_the_puback(
         [report] = sub.reports()
         assert report["header"]["gateway_id"] == gateway and report["header"]["seq"] == 0
         assert report["health"]["uptime_s"] == [350735]  # read from the fixture root, not this machine
+        assert report["health"]["samples"] == [1]  # `once` reports the one sample it took
         envelope, _ = parse_envelope(sub.messages[0][1])
         # paho 1.6's venv has no zstandard, like an OpenWrt gateway: zlib; the other has the dictionary.
         assert envelope.codec_name == ("zstd-dict" if agent_python == sys.executable else "zlib")

@@ -56,7 +56,8 @@ def test_commands_round_trip_through_a_running_agent(
         [diagnosis] = [r for r in sub.reports() if r["header"].get("command_id") == outcome.command_id]
         assert diagnosis["header"]["kind"] == "diagnosis"
         assert diagnosis["header"]["seq"] == outcome.result["seq"]
-        assert diagnosis["health"]["ts"]
+        assert diagnosis["health"]["samples"] == [1]  # one fresh sample, aggregated like any report
+        assert diagnosis["health"]["uptime_s"] == [350735]
 
         # set_intervals: the reporting interval changes at run time.
         outcome = sender.send(ref, "set_intervals", {"report_interval_s": 60}, ttl_s=86400, timeout_s=15)[ref]
