@@ -322,6 +322,7 @@ def parse_args(argv: list[str]) -> Args:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    imported = rss_kb()
     print(machine())
     print(f"home: {DEVICES} devices, {sum(STATIONS.values())} stations on {len(STATIONS)} radios, "
           f"{FLOWS} conntrack entries ({CHURN} replaced per cycle)")
@@ -387,8 +388,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"end {samples[-1] / 1024:.1f} MB, max {max(samples) / 1024:.1f} MB (target <= 20 MB, no growth)")
         print("  samples (MB): " + " ".join(f"{s / 1024:.1f}" for s in samples))
         bare = bare_interpreter_rss_kb()
-        print(f"  a bare python{platform.python_version()} here is {bare / 1024:.1f} MB: the agent's collectors "
-              f"add {(max(samples) - bare) / 1024:.1f} MB (imports, tables, flow state, buffers)")
+        print(f"  a bare python{platform.python_version()} here is {bare / 1024:.1f} MB; with the modules of the cycle "
+              f"imported (collectors, loop, report, the wire codec with zstandard) {imported / 1024:.1f} MB; "
+              f"sampling, aggregation and encoding add {(max(samples) - imported) / 1024:.1f} MB (tables, flow "
+              f"state, buffers)")
     finally:
         remove_tree(tmp)
     return 0

@@ -21,6 +21,7 @@ and swell when the line is loaded (bufferbloat), gateway CPU that follows the tr
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import random
@@ -109,7 +110,8 @@ HOSTNAMES = {"phone": ["iPhone", "Galaxy-S23", "Pixel-8", "android-{hex}"], "tab
              "iot": ["ESP_{HEX}", "shellyplug-{hex}", "tuya-{hex}", None], "camera": ["Wyze-Cam", "reolink-{hex}"],
              "printer": ["HP-LaserJet", "EPSON{HEX}"], "nas": ["synology-ds220", "truenas"]}
 VENDORS = {"phone": ["Apple, Inc.", "Samsung Electronics Co.,Ltd", "Google, Inc."], "tablet": ["Apple, Inc."],
-           "laptop": ["Apple, Inc.", "Intel Corporate", "Lenovo"], "desktop": ["Dell Inc.", "Micro-Star INTL CO., LTD."],
+           "laptop": ["Apple, Inc.", "Intel Corporate", "Lenovo"],
+           "desktop": ["Dell Inc.", "Micro-Star INTL CO., LTD."],
            "tv": ["LG Electronics", "Samsung Electronics Co.,Ltd", "Sony Corporation"],
            "streamer": ["Google, Inc.", "Roku, Inc", "Apple, Inc."],
            "console": ["Sony Interactive Entertainment Inc.", "Microsoft Corporation"],
@@ -136,7 +138,8 @@ class HomeDevice:
         first = (0x02 | rng.getrandbits(8) & 0xFC) if randomised else rng.choice([0x3C, 0xA4, 0xF0, 0xB8, 0x48])
         self.mac = ":".join(f"{b:02x}" for b in [first, *(rng.getrandbits(8) for _ in range(5))])
         name = rng.choice(HOSTNAMES[cls])
-        self.hostname = name.format(hex=f"{rng.getrandbits(24):06x}", HEX=f"{rng.getrandbits(28):07X}") if name else None
+        hexes = {"hex": f"{rng.getrandbits(24):06x}", "HEX": f"{rng.getrandbits(28):07X}"} if name else {}
+        self.hostname = name.format(**hexes) if name else None
         self.vendor = None if randomised else rng.choice(VENDORS[cls])
         self.confidence = round(rng.uniform(0.55, 0.95), 2) if self.vendor else round(rng.uniform(0.3, 0.6), 2)
         self.ipv4 = f"192.168.1.{100 + index}"
@@ -147,7 +150,7 @@ class HomeDevice:
         self.first_seen = home.start - (0 if guest else 86400 * rng.randint(1, 120))
         self.last_seen: int | None = None
         self.traffic = DeviceTraffic(cls, rng, home.ids, heavy=rng.lognormvariate(0, 0.4))
-        self.leaves_for_work = cls == "phone" and rng.random() < 0.7 or cls == "laptop" and rng.random() < 0.3
+        self.leaves_for_work = (cls == "phone" and rng.random() < 0.7) or (cls == "laptop" and rng.random() < 0.3)
         self.leave, self.back = rng.uniform(7.5, 9.0), rng.uniform(16.5, 19.0)
         self.away_today = False
         self.here = True
@@ -335,7 +338,8 @@ class _Wifi(_Fake):
         home.associated = now
         hour = _hour(ts)
         for band, radio in home.radios.items():
-            busy_neighbours = radio["neighbours"] * (0.5 + 0.6 * day_weight("evening", hour)) * rng.lognormvariate(0, 0.2)
+            evening = 0.5 + 0.6 * day_weight("evening", hour)
+            busy_neighbours = radio["neighbours"] * evening * rng.lognormvariate(0, 0.2)
             tx, rx = (100 * a / 60_000 for a in airtime[band])
             beacons = 1.2 if band == "2.4" else 0.6
             busy = min(100.0, busy_neighbours + tx + rx + beacons)
@@ -456,7 +460,8 @@ class _Probes(_Fake):
             for _ in range(count):
                 if rng.random() < 0.002 + 0.02 * load ** 4:
                     continue
-                rtts.append(round(base * rng.lognormvariate(0, 0.08) + rng.expovariate(1 / (0.05 * base + bloat + 0.01)), 3))
+                wire = base * rng.lognormvariate(0, 0.08)
+                rtts.append(round(wire + rng.expovariate(1 / (0.05 * base + bloat + 0.01)), 3))
             out.append(_probe(ts, target, "icmp", count, rtts))
         cached = rng.random() < 0.85
         rtt = rng.uniform(0.15, 0.6) if cached else home.internet_ms * rng.uniform(0.9, 2.5) + bloat
@@ -465,7 +470,7 @@ class _Probes(_Fake):
 
 
 def _probe(ts: int, target: str, kind: str, sent: int, rtts: list[float]) -> ProbeSample:
-    pairs = list(zip(rtts, rtts[1:], strict=False))
+    pairs = list(itertools.pairwise(rtts))
     return ProbeSample(ts=ts, target=target, kind=kind, sent=sent, lost=sent - len(rtts),
                        rtt_ms=round(sum(rtts) / len(rtts), 3) if rtts else None,
                        rtt_min_ms=min(rtts) if rtts else None, rtt_max_ms=max(rtts) if rtts else None,

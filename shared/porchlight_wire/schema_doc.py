@@ -18,6 +18,8 @@ def _all_errors() -> list[type[WireError]]:
     stack: list[type[WireError]] = [WireError]
     while stack:
         cls = stack.pop(0)
+        if not cls.__module__.startswith("porchlight_wire."):
+            continue  # a consumer's own subclasses (the cloud's) are documented by that consumer
         found.append(cls)
         stack.extend(cls.__subclasses__())
     return found
@@ -69,7 +71,9 @@ def render() -> str:
         args = ", ".join(f"`{a}` ({t}{', required' if r else ''})" for a, (t, r) in spec.args.items()) or "-"
         lines.append(f"| `{spec.name}` | {args} | {spec.doc} |")
     lines += ["", f"Acknowledgement statuses: {', '.join(ACK_STATUSES)}.", "",
-              "## Error reasons", "", "The `reason` codes stored with a quarantined message.", "",
+              "## Error reasons", "", "The `reason` codes stored with a quarantined message. The cloud adds its own "
+              "for what only it can judge (a gateway speaking for another home, a value the database refuses); "
+              "see docs/storage.md.", "",
               "| reason | error | when |", "| --- | --- | --- |"]
     for cls in _all_errors():
         lines.append(f"| `{cls.reason}` | {cls.__name__} | {(cls.__doc__ or '').strip()} |")
