@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -289,12 +288,3 @@ def _poisson(rng: random.Random, mean: float) -> int:
         p *= rng.random()
     return k
 
-
-def lookups_for(traffic: dict[str, Minute]) -> int:
-    """DNS lookups a device's minute of traffic needed (one per few new connections)."""
-    return sum(m.new_flows for m in traffic.values()) // 3
-
-
-def iter_minutes(start: int, count: int) -> Iterator[int]:
-    """Timestamps of ``count`` consecutive minutes from ``start``."""
-    return iter(range(start, start + 60 * count, 60))

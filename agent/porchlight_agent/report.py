@@ -55,6 +55,9 @@ SORT_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "errors": ("collector", "ts"),
 }
 
+#: Sections whose records keep their own time (events, errors); the rest are aggregated or a snapshot.
+_TIMED_SECTIONS: Final = frozenset(k for k, s in SECTIONS_BY_KEY.items() if "ts" in s.names)
+
 
 def round_value(name: str, value: float) -> float | int:
     """Round a float to the precision its field needs; whole results become ints (shorter JSON)."""
@@ -153,7 +156,7 @@ class ReportBuilder:
                 if fold is None:
                     fold = self._folds[section] = SectionFold(section, sample_interval_s=self.sample_interval_s)
                 fold.add(wire)
-            elif "ts" in SECTIONS_BY_KEY[section].names:
+            elif section in _TIMED_SECTIONS:
                 self._records.setdefault(section, []).append(wire)
             else:
                 snapshot.setdefault(section, []).append(wire)
