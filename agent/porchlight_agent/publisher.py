@@ -201,6 +201,7 @@ class Publisher:
         s = self.settings
         self._connack = None
         self._inflight.clear()
+        self.queue.clear_sending()
         for item in self._acks_inflight.values():  # acks never acknowledged go out again
             self._outbox.put(item)
         self._acks_inflight.clear()
@@ -295,6 +296,7 @@ class Publisher:
             if info.rc != 0:
                 return 0.1
             self._inflight[info.mid] = entry.seq
+            self.queue.mark_sending(entry.seq)
             self.published += 1
         return _LOOP_TIMEOUT_S
 

@@ -138,6 +138,7 @@ class ReportQueue:
         self._writes = 0
         self._lock = threading.RLock()
         self._entries: OrderedDict[int, Entry] = OrderedDict()
+        self._sending: set[int] = set()  # entries sent and awaiting their PUBACK
         self._bytes = 0
         self._lock_fd: int | None = None
         self.boot_id = ""
@@ -300,9 +301,21 @@ class ReportQueue:
                 self._forget(entry.seq)
             return None
 
+    def mark_sending(self, seq: int) -> None:
+        """The publisher sent this entry and waits for its PUBACK: dropping it now would count a report as
+        lost that may well arrive, so the drop policy passes over it."""
+        with self._lock:
+            self._sending.add(seq)
+
+    def clear_sending(self) -> None:
+        """The connection is gone: nothing is in flight any more (unacknowledged entries go out again)."""
+        with self._lock:
+            self._sending.clear()
+
     def remove(self, seq: int) -> None:
         """Delete an entry the broker has acknowledged."""
         with self._lock:
+            self._sending.discard(seq)
             entry = self._forget(seq)
         if entry is not None:
             self._unlink(self.directory / entry.name)
@@ -349,7 +362,7 @@ class ReportQueue:
 
     def _drop_oldest(self, count: int, reason: str) -> None:
         dropped = 0
-        for seq in list(self._entries)[:count]:
+        for seq in [s for s in self._entries if s not in self._sending][:count]:
             entry = self._forget(seq)
             if entry is None:
                 continue

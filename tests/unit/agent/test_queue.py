@@ -106,6 +106,20 @@ def test_when_full_by_count_the_oldest_is_dropped_and_the_next_report_carries_th
         assert put(queue, 4).dropped_reports == 0  # each drop is reported exactly once
 
 
+def test_a_report_awaiting_its_puback_is_not_dropped_when_the_queue_is_full(tmp_path: Path) -> None:
+    limits = QueueLimits(max_bytes=1_000_000, max_count=3, max_age_s=86400)
+    with ReportQueue(tmp_path, limits) as queue:
+        for n in range(3):
+            put(queue, n)
+        queue.mark_sending(0)  # on the wire: it may still arrive, so it must not also count as lost
+        ticket = put(queue, 3)
+        assert [e.seq for e in queue] == [0, 2, 3]
+        assert ticket.dropped_reports == 1
+        queue.clear_sending()  # the connection went: it is an ordinary queued report again
+        put(queue, 4)
+        assert [e.seq for e in queue] == [2, 3, 4]
+
+
 def test_a_dropped_report_hands_its_own_drop_count_on(tmp_path: Path) -> None:
     limits = QueueLimits(max_bytes=1_000_000, max_count=2, max_age_s=86400)
     with ReportQueue(tmp_path, limits) as queue:
