@@ -140,3 +140,4 @@ def test_score_a_generated_run() -> None:
     t = time.monotonic()
     report = analyse_run(url, run_dir)
     print(evaluation.format_report(report), f"\n(analysis {time.monotonic() - t:.0f} s)")
+    assert report.scores, "the run's ground truth gave nothing to score"

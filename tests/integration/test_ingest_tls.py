@@ -23,3 +23,4 @@ def test_a_worker_connected_over_tls_stores_reports(db_url, mqtt, publisher):
         publisher.report(h.report(1_767_225_600))
         publisher.flush()
         wait_for(lambda: consumer.metrics.get("messages_stored_total") == 1, what="the report over TLS")
+        assert consumer.metrics.get("messages_quarantined_total", 0) == 0
