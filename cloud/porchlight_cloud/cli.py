@@ -83,13 +83,20 @@ def cmd_ingest(settings: config.Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: config.Settings, args: argparse.Namespace) -> int:
-    """Serve the HTTP API."""
+    """Serve the HTTP API, and run the analytics schedule in the background."""
     import uvicorn
 
+    from .analytics.runner import AnalyticsRunner
     from .api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
-                log_level=settings.log_level.lower(), access_log=False)
+    stop = threading.Event()
+    analytics = AnalyticsRunner(settings.db_url, stop)
+    analytics.start()
+    try:
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
+                    log_level=settings.log_level.lower(), access_log=False)
+    finally:
+        stop.set()
     return 0
 
 
