@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import platform
 import secrets
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import psycopg
+from machine import describe
 from paho.mqtt.enums import CallbackAPIVersion
 from porchlight_cloud.ingest.synthetic import Home, rows_in
 from porchlight_cloud.store import migrate
@@ -37,17 +37,6 @@ FLEET = ("porchlight-fleet", "porchlight-fleet-dev")
 REPO = Path(__file__).resolve().parent.parent
 PORCHLIGHT = str(Path(sys.executable).parent / "porchlight")
 DB_TABLES = ("reports", "app_pending", "events")
-
-
-def machine() -> str:
-    """Cores and CPU model."""
-    cpu = platform.processor() or "unknown cpu"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
 def _generate(job: tuple[int, int, int, int, str]) -> tuple[list[tuple[str, bytes]], int]:
@@ -245,7 +234,7 @@ def main() -> None:
     parser.add_argument("--naive-sample", type=int, default=20_000, help="reports in the one-row-per-record baseline")
     args = parser.parse_args()
     root = f"bench{secrets.token_hex(3)}/v1"
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     t0 = time.monotonic()
     messages, records = generate(args.reports, args.homes, args.samples, root)
     size = sum(len(p) for _, p in messages) / len(messages)

@@ -13,33 +13,18 @@ machine it ran on. Run on purpose; the test suite does not run it.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from machine import describe
 from porchlight_sim.generator import RunConfig, SinkSpec, build_world, run
 
 MONDAY = 1_717_372_800
 WEEK_HOMES = 10_000
 WEEK_DAYS = 7
-
-
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"load average {load:.2f} at start")
 
 
 def _children_cpu() -> float:
@@ -78,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-week", action="store_true",
                         help="also run 10,000 homes x 7 days at the coarse cadence for real (minutes)")
     args = parser.parse_args(argv)
-    print(f"machine: {_machine()}")
+    print(f"machine: {describe()}")
     print("measured:")
     full = measure("default", args.homes, args.hours, args.workers, 300, 60, args.zstd_level)
     coarse = measure("coarse", args.homes, args.hours * 4, args.workers, 3600, 900, args.zstd_level)

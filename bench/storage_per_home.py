@@ -10,13 +10,12 @@ hypertable with hypertable_size(). Budget: 250 KB per home per day, raw + rollup
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import secrets
 import time
 from datetime import UTC, datetime
 
 import psycopg
+from machine import describe
 from porchlight_cloud.ingest.decode import Incoming, decode
 from porchlight_cloud.ingest.rows import summarize
 from porchlight_cloud.ingest.synthetic import Home, rows_in
@@ -30,17 +29,6 @@ ROLLUP = ("home_hourly", "app_hourly", "home_daily", "app_daily")
 DIMENSIONS = ("homes", "gateways", "boots", "devices", "labels")
 DAY = 86_400
 BUDGET_KB = 250
-
-
-def machine() -> str:
-    """One line about the machine the figures come from."""
-    cpu = platform.processor() or "unknown cpu"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{os.cpu_count()} cores, {cpu}"
 
 
 def server(url: str) -> str:
@@ -75,7 +63,7 @@ def main() -> None:
 
 def run(url: str, n_homes: int, compact: bool = True) -> None:
     """Fill one day for n_homes as the service would (rollups every simulated hour) and print the sizes."""
-    print(f"machine: {machine()}; {server(url)}")
+    print(f"machine: {describe()}; {server(url)}")
     homes = [Home.typical(i, prefix="st") for i in range(n_homes)]
     encoder, decoder = Encoder(), Decoder()
     day0 = 1_767_225_600  # 2026-01-01T00:00:00Z

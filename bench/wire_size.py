@@ -16,7 +16,6 @@ The evaluated homes (seeds < 1000) are not the ones the dictionary was trained o
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import sys
 import time
@@ -24,6 +23,8 @@ import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from machine import describe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -49,17 +50,8 @@ IDENTITY_FIELDS = ("model", "firmware", "agent_version")
 
 
 def machine() -> str:
-    """The machine the figures were measured on."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {platform.machine()}, Python {platform.python_version()}, zstandard {zstandard.__version__}, "
-            f"zlib {zlib.ZLIB_VERSION}")
+    """The machine the figures were measured on, with the compression libraries' versions."""
+    return f"{describe()}, zstandard {zstandard.__version__}, zlib {zlib.ZLIB_VERSION}"
 
 
 def day(profile: Profile, seed: int, **options: Any) -> list[dict[str, Any]]:
