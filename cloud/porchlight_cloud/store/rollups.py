@@ -71,6 +71,42 @@ DELETE FROM rollup_dirty_daily WHERE (home_key, day) IN (
 RETURNING home_key, day
 """
 
+# Both home rollups (hourly and daily) replace every measured column of a bucket they recompute.
+_HOME_MEASURES = (
+    "reports",
+    "wifi_bytes",
+    "signal_dbm",
+    "tx_rate_mbps",
+    "rx_rate_mbps",
+    "retry_pct",
+    "busy_pct",
+    "busy_max_pct",
+    "weak_signal_min",
+    "stations_max",
+    "first_hop_rtt_ms",
+    "first_hop_rtt_p95_ms",
+    "first_hop_jitter_ms",
+    "first_hop_loss_pct",
+    "internet_rtt_ms",
+    "internet_rtt_p95_ms",
+    "internet_jitter_ms",
+    "internet_loss_pct",
+    "dns_ms",
+    "dns_p95_ms",
+    "dns_loss_pct",
+    "cpu_pct",
+    "cpu_max_pct",
+    "mem_used_pct",
+    "load1_max",
+    "reboots",
+    "wan_flaps",
+    "wan_down_s",
+    "wan_rx_bytes",
+    "wan_tx_bytes",
+)
+_HOME_UPSERT = "ON CONFLICT (home_key, bucket) DO UPDATE SET\n    " + ",\n    ".join(
+    f"{c} = EXCLUDED.{c}" for c in _HOME_MEASURES) + "\n"
+
 _HOURLY = """
 WITH c AS (
     SELECT DISTINCT * FROM unnest(%(homes)s::integer[], %(buckets)s::timestamptz[]) AS c(home_key, bucket)
@@ -167,20 +203,7 @@ LEFT JOIN wifi w USING (home_key, bucket)
 LEFT JOIN radio ra USING (home_key, bucket)
 LEFT JOIN qoe q USING (home_key, bucket)
 ORDER BY h.home_key, h.bucket
-ON CONFLICT (home_key, bucket) DO UPDATE SET
-    reports = EXCLUDED.reports, wifi_bytes = EXCLUDED.wifi_bytes, signal_dbm = EXCLUDED.signal_dbm,
-    tx_rate_mbps = EXCLUDED.tx_rate_mbps, rx_rate_mbps = EXCLUDED.rx_rate_mbps, retry_pct = EXCLUDED.retry_pct,
-    busy_pct = EXCLUDED.busy_pct, busy_max_pct = EXCLUDED.busy_max_pct, weak_signal_min = EXCLUDED.weak_signal_min,
-    stations_max = EXCLUDED.stations_max,
-    first_hop_rtt_ms = EXCLUDED.first_hop_rtt_ms, first_hop_rtt_p95_ms = EXCLUDED.first_hop_rtt_p95_ms,
-    first_hop_jitter_ms = EXCLUDED.first_hop_jitter_ms, first_hop_loss_pct = EXCLUDED.first_hop_loss_pct,
-    internet_rtt_ms = EXCLUDED.internet_rtt_ms, internet_rtt_p95_ms = EXCLUDED.internet_rtt_p95_ms,
-    internet_jitter_ms = EXCLUDED.internet_jitter_ms, internet_loss_pct = EXCLUDED.internet_loss_pct,
-    dns_ms = EXCLUDED.dns_ms, dns_p95_ms = EXCLUDED.dns_p95_ms, dns_loss_pct = EXCLUDED.dns_loss_pct,
-    cpu_pct = EXCLUDED.cpu_pct, cpu_max_pct = EXCLUDED.cpu_max_pct, mem_used_pct = EXCLUDED.mem_used_pct,
-    load1_max = EXCLUDED.load1_max, reboots = EXCLUDED.reboots, wan_flaps = EXCLUDED.wan_flaps,
-    wan_down_s = EXCLUDED.wan_down_s, wan_rx_bytes = EXCLUDED.wan_rx_bytes, wan_tx_bytes = EXCLUDED.wan_tx_bytes
-"""
+""" + _HOME_UPSERT
 
 # Daily from hourly: sums add up, means are weighted by reports (Wi-Fi by traffic), p95 is the 95th
 # percentile of the hourly means, maxima take the maximum.
@@ -220,20 +243,7 @@ SELECT h.home_key, d.day, sum(h.reports), sum(h.wifi_bytes),
 FROM d JOIN home_hourly h ON h.home_key = d.home_key AND h.bucket >= d.day AND h.bucket < d.day + interval '1 day'
 GROUP BY h.home_key, d.day
 ORDER BY h.home_key, d.day
-ON CONFLICT (home_key, bucket) DO UPDATE SET
-    reports = EXCLUDED.reports, wifi_bytes = EXCLUDED.wifi_bytes, signal_dbm = EXCLUDED.signal_dbm,
-    tx_rate_mbps = EXCLUDED.tx_rate_mbps, rx_rate_mbps = EXCLUDED.rx_rate_mbps, retry_pct = EXCLUDED.retry_pct,
-    busy_pct = EXCLUDED.busy_pct, busy_max_pct = EXCLUDED.busy_max_pct, weak_signal_min = EXCLUDED.weak_signal_min,
-    stations_max = EXCLUDED.stations_max,
-    first_hop_rtt_ms = EXCLUDED.first_hop_rtt_ms, first_hop_rtt_p95_ms = EXCLUDED.first_hop_rtt_p95_ms,
-    first_hop_jitter_ms = EXCLUDED.first_hop_jitter_ms, first_hop_loss_pct = EXCLUDED.first_hop_loss_pct,
-    internet_rtt_ms = EXCLUDED.internet_rtt_ms, internet_rtt_p95_ms = EXCLUDED.internet_rtt_p95_ms,
-    internet_jitter_ms = EXCLUDED.internet_jitter_ms, internet_loss_pct = EXCLUDED.internet_loss_pct,
-    dns_ms = EXCLUDED.dns_ms, dns_p95_ms = EXCLUDED.dns_p95_ms, dns_loss_pct = EXCLUDED.dns_loss_pct,
-    cpu_pct = EXCLUDED.cpu_pct, cpu_max_pct = EXCLUDED.cpu_max_pct, mem_used_pct = EXCLUDED.mem_used_pct,
-    load1_max = EXCLUDED.load1_max, reboots = EXCLUDED.reboots, wan_flaps = EXCLUDED.wan_flaps,
-    wan_down_s = EXCLUDED.wan_down_s, wan_rx_bytes = EXCLUDED.wan_rx_bytes, wan_tx_bytes = EXCLUDED.wan_tx_bytes
-"""
+""" + _HOME_UPSERT
 
 _APP_DAILY = """
 WITH d AS (
