@@ -7,6 +7,7 @@ Precedence is flags > environment (``PORCHLIGHT_<OPTION>``) > UCI (``/etc/config
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -313,6 +314,11 @@ def load_config(
     return _validated(values)
 
 
+def tls_available() -> bool:
+    """Whether this Python can speak TLS (on OpenWrt, ssl comes with the optional python3-openssl)."""
+    return importlib.util.find_spec("ssl") is not None
+
+
 def _validated(v: dict[str, Any]) -> AgentConfig:
     def need(cond: bool, message: str) -> None:
         if not cond:
@@ -356,4 +362,8 @@ def _validated(v: dict[str, Any]) -> AgentConfig:
         v["collectors"] = names
     if v["mqtt_user"] is None:
         v["mqtt_user"] = v["gateway_id"]
-    return AgentConfig(**v)
+    config = AgentConfig(**v)
+    need(not config.use_tls or tls_available(),
+         "TLS is configured (mqtt_ca_file, mqtt_cert_file or mqtt_tls) but this Python has no ssl module: "
+         "install python3-openssl, or use the plain listener")
+    return config

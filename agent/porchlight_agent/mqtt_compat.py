@@ -7,7 +7,6 @@ four callbacks with version-free arguments.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +105,10 @@ def new_client(
     if username is not None:
         client.username_pw_set(username, password)
     if tls is not None:
+        # Imported here: OpenWrt ships ssl in python3-openssl, which a gateway without TLS need not install,
+        # and importing it costs ~5 MB of RSS (config.tls_available checks it at start-up).
+        import ssl
+
         client.tls_set(
             ca_certs=str(tls.ca_file) if tls.ca_file else None,
             certfile=str(tls.cert_file) if tls.cert_file else None,

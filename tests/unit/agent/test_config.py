@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,26 @@ def test_collector_intervals_accept_space_and_comma_separated_pairs() -> None:
 def test_the_password_never_appears_in_the_redacted_form() -> None:
     cfg = load_config({**MINIMAL, "mqtt_password": "s3cret"}, {}, uci_text="")
     assert "s3cret" not in repr(cfg.redacted())
+
+
+# A gateway's Python as OpenWrt ships it without python3-openssl: no ssl module at all.
+_WITHOUT_SSL = """
+import sys
+sys.modules["ssl"] = None
+sys.modules["_ssl"] = None
+import porchlight_agent.daemon
+from porchlight_agent.config import ConfigError, load_config
+cfg = load_config({"home_id": "h", "gateway_id": "g"}, {}, uci_text="")
+print("plain ok", cfg.use_tls)
+try:
+    load_config({"home_id": "h", "gateway_id": "g", "mqtt_tls": "1"}, {}, uci_text="")
+except ConfigError as exc:
+    print("tls refused:", exc)
+"""
+
+
+def test_a_gateway_without_the_ssl_module_runs_plain_mqtt_and_refuses_tls_at_start_up() -> None:
+    result = subprocess.run([sys.executable, "-c", _WITHOUT_SSL], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "plain ok False" in result.stdout
+    assert "tls refused:" in result.stdout and "python3-openssl" in result.stdout
