@@ -230,6 +230,20 @@ def bare_interpreter_rss_kb() -> int:
     return int(done.stdout.strip())
 
 
+def daemon_import_rss_kb(without_ssl: bool) -> int:
+    """RSS of a fresh interpreter that imported the daemon (paho included), optionally as on a gateway whose
+    Python lacks OpenSSL's modules: OpenWrt's python3-openssl carries _ssl and _hashlib, and a gateway on
+    plain MQTT need not install it (hashlib then uses Python's built-in hashes)."""
+    import subprocess
+
+    block = "import sys; sys.modules['_ssl'] = sys.modules['_hashlib'] = None\n" if without_ssl else ""
+    code = (block + "import porchlight_agent.daemon\n"
+            "for line in open('/proc/self/status'):\n"
+            "    if line.startswith('VmRSS:'): print(line.split()[1])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(done.stdout.strip())
+
+
 def machine() -> str:
     model = platform.processor() or platform.machine()
     try:
@@ -392,6 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"imported (collectors, loop, report, the wire codec with zstandard) {imported / 1024:.1f} MB; "
               f"sampling, aggregation and encoding add {(max(samples) - imported) / 1024:.1f} MB (tables, flow "
               f"state, buffers)")
+        print(f"  the daemon's modules (paho-mqtt included) before its first sample: "
+              f"{daemon_import_rss_kb(without_ssl=False) / 1024:.1f} MB with ssl, "
+              f"{daemon_import_rss_kb(without_ssl=True) / 1024:.1f} MB as on a gateway without python3-openssl")
     finally:
         remove_tree(tmp)
     return 0

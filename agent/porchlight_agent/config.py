@@ -7,7 +7,6 @@ Precedence is flags > environment (``PORCHLIGHT_<OPTION>``) > UCI (``/etc/config
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -315,8 +314,13 @@ def load_config(
 
 
 def tls_available() -> bool:
-    """Whether this Python can speak TLS (on OpenWrt, ssl comes with the optional python3-openssl)."""
-    return importlib.util.find_spec("ssl") is not None
+    """Whether this Python can speak TLS. On OpenWrt ssl.py is in python3-light but its _ssl extension comes with
+    the optional python3-openssl, so only importing it tells (called only when TLS is configured)."""
+    try:
+        import ssl  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _validated(v: dict[str, Any]) -> AgentConfig:
