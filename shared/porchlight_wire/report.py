@@ -38,13 +38,15 @@ def to_columns(section_key: str, records: Sequence[Mapping[str, Any]], *,
     return columns
 
 
-def build_report(header: Mapping[str, Any], sections: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+def build_report(header: Mapping[str, Any], sections: Mapping[str, Sequence[Mapping[str, Any]]], *,
+                 every_column: bool = False) -> dict[str, Any]:
     """A complete report document: schema version, header and the non-empty columnar sections.
 
-    A periodic report (any kind but 'diagnosis') leaves out the diagnosis-only columns (schema 1.1).
+    A periodic report (any kind but 'diagnosis') leaves out the diagnosis-only columns (schema 1.1) unless
+    ``every_column`` asks for the layout of schema 1.0 agents (tests and benchmarks of 1.0 reports).
     """
     doc: dict[str, Any] = {"schema": SCHEMA_VERSION, "header": dict(header)}
-    diagnosis = is_diagnosis(header)
+    diagnosis = every_column or is_diagnosis(header)
     for key, records in sections.items():
         if key not in SECTIONS_BY_KEY:
             raise KeyError(f"unknown section {key!r}")
