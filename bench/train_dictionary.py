@@ -2,9 +2,10 @@
 
 Training homes use seeds 1000-1119 (two typical homes for each busy one, each starting at a different time
 of day, 24 consecutive reports each, so about one in twelve carries a full inventory as on a real gateway);
-wire_size.py evaluates on seeds below 1000, so no evaluated report was trained on.
+wire_size.py evaluates on seeds below 1000, so no evaluated report was trained on. 202611231 was trained
+on schema 1.0 reports with --size 16384 at level 9; 202612041 on schema 1.1 periodic reports, 64 KiB, level 19.
 
-    .venv/bin/python bench/train_dictionary.py --dict-id 202611231
+    .venv/bin/python bench/train_dictionary.py --dict-id 202612041
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from porchlight_wire.codec import json_bytes
 OUT = Path(__file__).resolve().parents[1] / "shared" / "porchlight_wire" / "dictionaries"
 TRAIN_SEEDS = range(1000, 1120)
 REPORTS_PER_HOME = 24
-DICT_SIZE = 16 * 1024
+DICT_SIZE = 64 * 1024
 
 
 def training_samples(transform: Any = None, **options: Any) -> list[bytes]:
-    """Report bodies of the training homes (``options`` go to SyntheticHome, ``transform`` to each report)."""
+    """Report bodies of the training homes (``options`` go to SyntheticHome; ``transform()``, called once
+    per home, gives the function applied to each of that home's reports)."""
     samples = []
     for seed in TRAIN_SEEDS:
         start = 1_700_000_100 + (seed * 7919 % 86400) // 300 * 300
         home = SyntheticHome(BUSY if seed % 3 == 0 else TYPICAL, seed, start_ts=start, **options)
         docs = home.reports(REPORTS_PER_HOME)
-        samples.extend(json_bytes(transform(doc) if transform else doc) for doc in docs)
+        per_home = transform() if transform else None
+        samples.extend(json_bytes(per_home(doc) if per_home else doc) for doc in docs)
     return samples
 
 

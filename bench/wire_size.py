@@ -9,8 +9,8 @@ each report compressed on its own as the agent sends it:
 
 The evaluated homes (seeds < 1000) are not the ones the dictionary was trained on (seeds 1000-1119).
 
-    .venv/bin/python bench/wire_size.py            # schema 1.0 as the agent sends it
-    .venv/bin/python bench/wire_size.py --variants # plus agent options and schema proposals, for discussion
+    .venv/bin/python bench/wire_size.py            # schema 1.1 as the agent sends it
+    .venv/bin/python bench/wire_size.py --variants # plus levels, the 1.0 layout, options and proposals
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ import statistics
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from machine import describe
 
@@ -32,6 +34,7 @@ import zstandard
 from homes import BUSY, TYPICAL, Profile, SyntheticHome
 from porchlight_cloud.dictionaries import train
 from porchlight_wire.codec import DEFAULT_ZLIB_LEVEL, DEFAULT_ZSTD_LEVEL, DictionaryStore, json_bytes
+from porchlight_wire.schema import DIAGNOSIS_ONLY
 from train_dictionary import DICT_SIZE, training_samples
 
 REPORTS_PER_DAY = 288
@@ -39,14 +42,10 @@ HOMES = {TYPICAL.name: (1, 2, 3), BUSY.name: (11, 12)}
 
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
-#: Schema proposal: columns no cloud analysis reads today, sent only in diagnosis reports.
-DIAGNOSTIC_COLUMNS = {
-    "stations": ("inactive_ms", "connected_s", "expected_tput_mbps", "airtime_tx_ms", "airtime_rx_ms", "tx_mcs",
-                 "tx_nss", "tx_width_mhz", "rx_mcs", "rx_nss", "rx_width_mhz"),
-    "apps": ("packets_up", "packets_down"),
-}
 #: Schema proposal: header fields that only change with software or hardware, sent with full inventories.
 IDENTITY_FIELDS = ("model", "firmware", "agent_version")
+#: The dictionary 1.0 agents compress with (16 KiB, trained on schema 1.0 at level 9).
+SCHEMA_1_0_DICTIONARY = 202611231
 
 
 def machine() -> str:
@@ -73,14 +72,16 @@ def sizes(bodies: list[bytes], dictionary: bytes, level: int = DEFAULT_ZSTD_LEVE
     }
 
 
-def per_home_day(profile: Profile, dictionary: bytes, transform: Transform | None = None,
+def per_home_day(profile: Profile, dictionary: bytes, transform: Callable[[], Transform] | None = None,
                  level: int = DEFAULT_ZSTD_LEVEL, **options: Any) -> dict[str, float]:
-    """Mean bytes per home per day over the evaluation homes of a profile."""
+    """Mean bytes per home per day over the evaluation homes of a profile (``transform`` makes one
+    transform per home)."""
     totals = []
     for seed in HOMES[profile.name]:
         docs = day(profile, seed, **options)
         if transform is not None:
-            docs = [transform(d) for d in docs]
+            per_home = transform()
+            docs = [per_home(d) for d in docs]
         totals.append(sizes([json_bytes(d) for d in docs], dictionary, level))
     return {k: statistics.mean(t[k] for t in totals) for k in totals[0]}
 
@@ -93,13 +94,11 @@ def encode_cost_ms(docs: list[dict[str, Any]], compress: Callable[[bytes], bytes
     return (time.process_time() - start) * 1000 / len(docs)
 
 
-def without_diagnostic_columns(doc: dict[str, Any]) -> dict[str, Any]:
-    """Schema proposal: the periodic report without the columns of DIAGNOSTIC_COLUMNS."""
-    out = dict(doc)
-    for key, names in DIAGNOSTIC_COLUMNS.items():
-        if key in out:
-            out[key] = {name: column for name, column in out[key].items() if name not in names}
-    return out
+@contextmanager
+def every_column() -> Iterator[None]:
+    """Build reports as schema 1.0 agents do: periodic reports with the diagnosis-only columns too."""
+    with mock.patch.dict(DIAGNOSIS_ONLY, {key: frozenset() for key in DIAGNOSIS_ONLY}):
+        yield
 
 
 def identity_with_full_inventory(doc: dict[str, Any]) -> dict[str, Any]:
@@ -109,11 +108,28 @@ def identity_with_full_inventory(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "header": {k: v for k, v in doc["header"].items() if k not in IDENTITY_FIELDS}}
 
 
-def both_proposals(doc: dict[str, Any]) -> dict[str, Any]:
-    return identity_with_full_inventory(without_diagnostic_columns(doc))
+def device_numbers() -> Transform:
+    """Schema proposal (not shipped): stations, apps and events name a device by a per-home number that the
+    devices section maps to its MAC. One transform per home: numbers are given in order of first sight."""
+    numbers: dict[str, int] = {}
+
+    def number(mac: str | None) -> int | None:
+        return None if mac is None else 0 if mac == "" else numbers.setdefault(mac, len(numbers) + 1)
+
+    def transform(doc: dict[str, Any]) -> dict[str, Any]:
+        out = dict(doc)
+        for key in ("stations", "apps", "events"):
+            if key in out and "mac" in out[key]:
+                columns = dict(out[key])
+                columns["dev"] = [number(m) for m in columns.pop("mac")]
+                out[key] = columns
+        if "devices" in out:
+            out["devices"] = {**out["devices"], "dev": [number(m) for m in out["devices"]["mac"]]}
+        return out
+    return transform
 
 
-def own_dictionary(transform: Transform | None = None, size: int = DICT_SIZE, **options: Any) -> bytes:
+def own_dictionary(transform: Callable[[], Transform] | None = None, size: int = DICT_SIZE, **options: Any) -> bytes:
     """A dictionary trained on the training homes in a variant's own format (a fair comparison)."""
     return train(training_samples(transform, **options), dict_id=999_999, size=size)
 
@@ -129,33 +145,32 @@ def print_table(title: str, rows: Iterable[tuple[str, dict[str, float]]]) -> Non
 
 
 def variants(dictionary: bytes) -> None:
-    """Agent options and schema proposals, each with a dictionary trained on its own format."""
+    """Levels, dictionary sizes, the 1.0 layout, agent options and schema proposals (each proposal with a
+    dictionary trained on its own format)."""
     both = (TYPICAL, BUSY)
     print_table("zstd level (shipped dictionary)", [(f"{p.name}, level {lvl}", per_home_day(p, dictionary, level=lvl))
                                                     for p in both for lvl in (3, 9, 19)])
     print_table("dictionary size (trained here on the same homes)",
                 [(f"{p.name}, {size // 1024} KiB", per_home_day(p, d))
-                 for size in (8192, 12288, 16384) for d in [own_dictionary(size=size)] for p in both])
+                 for size in (16384, 32768) for d in [own_dictionary(size=size)] for p in both])
+    old = DictionaryStore.shipped().raw(SCHEMA_1_0_DICTIONARY)
+    with every_column():
+        print_table("schema 1.0 layout (every column in periodic reports), its dictionary",
+                    [(f"{p.name}, level {lvl}", per_home_day(p, old, level=lvl)) for p in both for lvl in (9, 19)])
     quantised = own_dictionary(counter_digits=3)
     print_table("agent option counter_digits=3: traffic counters keep 3 significant digits",
-                [(f"{p.name}, exact counters (shipped)", per_home_day(p, dictionary)) for p in both]
-                + [(f"{p.name}, 3 digits, own dictionary", per_home_day(p, quantised, counter_digits=3)) for p in both])
+                [(f"{p.name}, 3 digits, own dictionary", per_home_day(p, quantised, counter_digits=3)) for p in both])
     always_full = own_dictionary(full_every_s=0)
     print_table("what header.inventory 'changes' saves (full inventory in every report instead)",
                 [(f"{p.name}, full every report", per_home_day(p, always_full, full_every_s=0)) for p in both])
     for title, transform in (
-        ("schema proposal A: stations without " + ", ".join(DIAGNOSTIC_COLUMNS["stations"][:3])
-         + ", ... (11 columns no analysis reads) and apps without packets, except in diagnosis reports",
-         without_diagnostic_columns),
         ("schema proposal B: model, firmware, agent_version only in reports with a full inventory",
-         identity_with_full_inventory),
-        ("proposals A + B", both_proposals),
+         lambda: identity_with_full_inventory),
+        ("schema proposal (not shipped): per-home device numbers instead of MACs in stations, apps, events",
+         device_numbers),
     ):
         own = own_dictionary(transform)
         print_table(title, [(p.name, per_home_day(p, own, transform)) for p in both])
-    own = own_dictionary(both_proposals, counter_digits=3)
-    print_table("proposals A + B and counter_digits=3",
-                [(p.name, per_home_day(p, own, both_proposals, counter_digits=3)) for p in both])
 
 
 def main() -> int:
@@ -171,14 +186,14 @@ def main() -> int:
     print(f"machine: {machine()}")
     print(f"dictionary {newest} ({len(dictionary)} B), zstd level {DEFAULT_ZSTD_LEVEL}, zlib level "
           f"{DEFAULT_ZLIB_LEVEL}; {REPORTS_PER_DAY} reports/day, 60 s sampling, 300 s reporting")
-    print_table("bytes per home per day (schema 1.0, as the agent sends it)",
+    print_table("bytes per home per day (schema 1.1, as the agent sends it)",
                 [(f"{p.name} ({len(HOMES[p.name])} homes, {p.devices} devices)", per_home_day(p, dictionary))
                  for p in (TYPICAL, BUSY)])
 
     docs = day(TYPICAL, 1)[:96] + day(BUSY, 11)[:48]
     print(f"\nagent CPU per report (serialize + compress, mean of {len(docs)} typical/busy reports, this machine):")
     codecs: list[tuple[str, Callable[[bytes], bytes]]] = [("zlib 9", lambda b: zlib.compress(b, 9))]
-    for level in (3, 9, 12, 19):
+    for level in (3, 9, 15, 19):
         codecs.append((f"zstd {level} + dict", zstandard.ZstdCompressor(
             level=level, dict_data=zstandard.ZstdCompressionDict(dictionary)).compress))
     for name, fn in codecs:

@@ -5,18 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .schema import SCHEMA_VERSION, SECTIONS_BY_KEY
+from .schema import DIAGNOSIS_ONLY, SCHEMA_VERSION, SECTIONS_BY_KEY
+
+_NOTHING: frozenset[str] = frozenset()
 
 
-def to_columns(section_key: str, records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+def is_diagnosis(header: Mapping[str, Any]) -> bool:
+    """True for a diagnosis report, the one kind that carries the diagnosis-only columns."""
+    return header.get("kind") == "diagnosis"
+
+
+def to_columns(section_key: str, records: Sequence[Mapping[str, Any]], *,
+               omit: frozenset[str] = _NOTHING) -> dict[str, list[Any]]:
     """Turn records (dicts keyed by field name) into a columnar section.
 
-    Columns of the schema that are null in every record are left out; keys that are not in the schema are
-    carried as extra columns (the schema keeps unknown columns).
+    Columns of the schema that are null in every record are left out, and so are the columns named in
+    ``omit``; keys that are not in the schema are carried as extra columns (the schema keeps unknown columns).
     """
     section = SECTIONS_BY_KEY[section_key]
-    names = list(section.names)
-    known = set(names)
+    names = [name for name in section.names if name not in omit]
+    known = set(section.names)
     for record in records:
         for key in record:
             if key not in known:
@@ -30,14 +38,20 @@ def to_columns(section_key: str, records: Sequence[Mapping[str, Any]]) -> dict[s
     return columns
 
 
-def build_report(header: Mapping[str, Any], sections: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
-    """A complete report document: schema version, header and the non-empty columnar sections."""
+def build_report(header: Mapping[str, Any], sections: Mapping[str, Sequence[Mapping[str, Any]]], *,
+                 every_column: bool = False) -> dict[str, Any]:
+    """A complete report document: schema version, header and the non-empty columnar sections.
+
+    A periodic report (any kind but 'diagnosis') leaves out the diagnosis-only columns (schema 1.1) unless
+    ``every_column`` asks for the layout of schema 1.0 agents (tests and benchmarks of 1.0 reports).
+    """
     doc: dict[str, Any] = {"schema": SCHEMA_VERSION, "header": dict(header)}
+    diagnosis = every_column or is_diagnosis(header)
     for key, records in sections.items():
         if key not in SECTIONS_BY_KEY:
             raise KeyError(f"unknown section {key!r}")
         if records:
-            doc[key] = to_columns(key, records)
+            doc[key] = to_columns(key, records, omit=_NOTHING if diagnosis else DIAGNOSIS_ONLY[key])
     return doc
 
 

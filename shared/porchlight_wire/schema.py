@@ -17,6 +17,12 @@ and one position per record. Columns compress far better than repeated objects, 
 pass per column, and map one to one onto the cloud's array columns. A column that would hold only nulls
 may be left out. Unknown top-level keys, unknown header keys and unknown columns are kept, never fatal,
 so a newer agent can talk to an older cloud within the same major version.
+
+Schema 1.1 (additive): some fields are *diagnosis-only* (``Field.periodic`` False, "diagnosis only" in
+SCHEMA.md). A periodic report leaves their columns out, as 1.0 allowed for any optional column, because the
+cloud stores nothing of them; a diagnosis report (``header.kind`` 'diagnosis') carries every column. A 1.0
+cloud reads a 1.1 report as one whose diagnosis-only columns are null; a 1.1 cloud reads 1.0 reports as
+before.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 from typing import Final
 
 SCHEMA_MAJOR: Final = 1
-SCHEMA_MINOR: Final = 0
+SCHEMA_MINOR: Final = 1
 SCHEMA_VERSION: Final = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
 #: The cloud accepts the current and the previous major version (there is no previous one before 1.x).
 ACCEPTED_MAJORS: Final = tuple(m for m in (SCHEMA_MAJOR, SCHEMA_MAJOR - 1) if m >= 1)
@@ -53,6 +59,8 @@ class Field:
     doc: str
     required: bool = False
     tr181: str = ""
+    #: False for a diagnosis-only field (schema 1.1): periodic reports leave its column out.
+    periodic: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +85,9 @@ class Section:
         return tuple(f.name for f in self.fields)
 
 
-def _f(name: str, type_: str, unit: str, doc: str, *, required: bool = False, tr181: str = "") -> Field:
-    return Field(name, type_, unit, doc, required, tr181)
+def _f(name: str, type_: str, unit: str, doc: str, *, required: bool = False, tr181: str = "",
+       periodic: bool = True) -> Field:
+    return Field(name, type_, unit, doc, required, tr181, periodic)
 
 
 _TS = _f("ts", INT, "s", "When it happened, Unix epoch seconds (UTC).", required=True)
@@ -134,7 +143,7 @@ RADIOS = Section(
            tr181="Device.WiFi.Radio.{i}.Stats.Noise"),
         _f("busy_pct", FLOAT, "%", "Mean channel busy time as a share of the survey intervals (0-100); null when "
            "the driver reports no busy time.", tr181="Wi-Fi Data Elements Radio.Utilization"),
-        _f("busy_max_pct", FLOAT, "%", "Highest busy share of any one sample interval (0-100)."),
+        _f("busy_max_pct", FLOAT, "%", "Highest busy share of any one sample interval (0-100).", periodic=False),
         _f("tx_pct", FLOAT, "%", "Mean share of time this radio transmitted (0-100)."),
         _f("rx_pct", FLOAT, "%", "Mean share of time this radio received (0-100)."),
         _f("stations", INT, "count", "Most stations associated at any sample.",
@@ -158,25 +167,26 @@ STATIONS = Section(
         _f("link_id", INT, "", "Multi-link operation link number; null for a single-link station."),
         _SAMPLES,
         _f("signal_dbm", INT, "dBm", "Signal strength at the last sample.",
-           tr181="AssociatedDevice.{i}.SignalStrength"),
+           tr181="AssociatedDevice.{i}.SignalStrength", periodic=False),
         _f("signal_avg_dbm", INT, "dBm", "Mean signal over the samples (the driver's average where it has one)."),
         _f("signal_min_dbm", INT, "dBm", "Weakest signal of any sample."),
-        _f("noise_dbm", INT, "dBm", "Noise on the station's channel where known."),
+        _f("noise_dbm", INT, "dBm", "Noise on the station's channel where known.", periodic=False),
         _f("tx_rate_mbps", FLOAT, "Mbit/s", "Mean PHY rate of frames sent to the station.",
            tr181="AssociatedDevice.{i}.LastDataDownlinkRate (kbit/s there)"),
-        _f("tx_rate_min_mbps", FLOAT, "Mbit/s", "Lowest sampled PHY rate of frames sent to the station."),
+        _f("tx_rate_min_mbps", FLOAT, "Mbit/s", "Lowest sampled PHY rate of frames sent to the station.",
+           periodic=False),
         _f("rx_rate_mbps", FLOAT, "Mbit/s", "Mean PHY rate of frames received from the station.",
            tr181="AssociatedDevice.{i}.LastDataUplinkRate (kbit/s there)"),
-        _f("tx_mcs", INT, "", "MCS index of the tx rate at the last sample."),
-        _f("tx_nss", INT, "count", "Spatial streams of the tx rate at the last sample."),
-        _f("tx_width_mhz", INT, "MHz", "Channel width of the tx rate at the last sample."),
-        _f("rx_mcs", INT, "", "MCS index of the rx rate at the last sample."),
-        _f("rx_nss", INT, "count", "Spatial streams of the rx rate at the last sample."),
-        _f("rx_width_mhz", INT, "MHz", "Channel width of the rx rate at the last sample."),
+        _f("tx_mcs", INT, "", "MCS index of the tx rate at the last sample.", periodic=False),
+        _f("tx_nss", INT, "count", "Spatial streams of the tx rate at the last sample.", periodic=False),
+        _f("tx_width_mhz", INT, "MHz", "Channel width of the tx rate at the last sample.", periodic=False),
+        _f("rx_mcs", INT, "", "MCS index of the rx rate at the last sample.", periodic=False),
+        _f("rx_nss", INT, "count", "Spatial streams of the rx rate at the last sample.", periodic=False),
+        _f("rx_width_mhz", INT, "MHz", "Channel width of the rx rate at the last sample.", periodic=False),
         _f("tx_retries", INT, "count", "Frames retransmitted to the station during the interval.",
            tr181="AssociatedDevice.{i}.Stats.RetransCount"),
         _f("tx_failed", INT, "count", "Frames that failed after all retries during the interval.",
-           tr181="AssociatedDevice.{i}.Stats.FailedRetransCount"),
+           tr181="AssociatedDevice.{i}.Stats.FailedRetransCount", periodic=False),
         _f("tx_bytes", INT, "bytes", "Bytes sent to the station during the interval.",
            tr181="AssociatedDevice.{i}.Stats.BytesSent"),
         _f("rx_bytes", INT, "bytes", "Bytes received from the station during the interval.",
@@ -184,16 +194,18 @@ STATIONS = Section(
         _f("tx_packets", INT, "count", "Packets sent to the station during the interval.",
            tr181="AssociatedDevice.{i}.Stats.PacketsSent"),
         _f("rx_packets", INT, "count", "Packets received from the station during the interval.",
-           tr181="AssociatedDevice.{i}.Stats.PacketsReceived"),
-        _f("inactive_ms", INT, "ms", "Time since the station last sent or received a frame, at the last sample."),
+           tr181="AssociatedDevice.{i}.Stats.PacketsReceived", periodic=False),
+        _f("inactive_ms", INT, "ms", "Time since the station last sent or received a frame, at the last sample.",
+           periodic=False),
         _f("connected_s", INT, "s", "Time since the station (re)associated, at the last sample.",
-           tr181="Wi-Fi Data Elements STA.LastConnectTime"),
+           tr181="Wi-Fi Data Elements STA.LastConnectTime", periodic=False),
         _f("expected_tput_mbps", FLOAT, "Mbit/s", "Mean of the driver's expected throughput to the station.",
-           tr181="Wi-Fi Data Elements STA.EstMACDataRateDownlink"),
-        _f("airtime_tx_ms", INT, "ms", "Air time spent sending to the station during the interval."),
-        _f("airtime_rx_ms", INT, "ms", "Air time spent receiving from the station during the interval."),
+           tr181="Wi-Fi Data Elements STA.EstMACDataRateDownlink", periodic=False),
+        _f("airtime_tx_ms", INT, "ms", "Air time spent sending to the station during the interval.", periodic=False),
+        _f("airtime_rx_ms", INT, "ms", "Air time spent receiving from the station during the interval.",
+           periodic=False),
         _f("standard", STR, "", "Highest common capability: 'n', 'ac', 'ax' or 'be'.",
-           tr181="AssociatedDevice.{i}.OperatingStandard"),
+           tr181="AssociatedDevice.{i}.OperatingStandard", periodic=False),
     ),
 )
 
@@ -234,8 +246,8 @@ APPS = Section(
            "smtp, dns, quic, web, gaming, unclassified).", required=True),
         _f("bytes_up", INT, "bytes", "Bytes sent by the device during the interval."),
         _f("bytes_down", INT, "bytes", "Bytes received by the device during the interval."),
-        _f("packets_up", INT, "count", "Packets sent by the device during the interval."),
-        _f("packets_down", INT, "count", "Packets received by the device during the interval."),
+        _f("packets_up", INT, "count", "Packets sent by the device during the interval.", periodic=False),
+        _f("packets_down", INT, "count", "Packets received by the device during the interval.", periodic=False),
         _f("flows", INT, "count", "Distinct flows that carried traffic during the interval."),
         _f("new_flows", INT, "count", "Flows first seen during the interval."),
         _f("dests", INT, "count", "Distinct remote addresses of those flows over the interval."),
@@ -257,7 +269,7 @@ PROBES = Section(
         _f("lost", INT, "count", "Probes with no answer in time."),
         _f("rtt_ms", FLOAT, "ms", "Mean round-trip (or resolution) time of answered probes.",
            tr181="Device.IP.Diagnostics.IPPing.AverageResponseTimeDetailed (us there)"),
-        _f("rtt_min_ms", FLOAT, "ms", "Smallest round-trip time."),
+        _f("rtt_min_ms", FLOAT, "ms", "Smallest round-trip time.", periodic=False),
         _f("rtt_max_ms", FLOAT, "ms", "Largest round-trip time."),
         _f("jitter_ms", FLOAT, "ms", "Mean absolute difference of consecutive round-trip times (RFC 3550 style)."),
     ),
@@ -276,8 +288,8 @@ HEALTH = Section(
            tr181="Device.DeviceInfo.ProcessStatus.CPUUsage"),
         _f("cpu_max_pct", FLOAT, "%", "Highest CPU busy share of any one sample interval (0-100)."),
         _f("mem_used_pct", FLOAT, "%", "Highest memory in use at any sample, excluding caches (0-100)."),
-        _f("mem_total_kb", INT, "KiB", "Total memory.", tr181="Device.DeviceInfo.MemoryStatus.Total"),
-        _f("wan_up", BOOL, "", "WAN link up at the last sample."),
+        _f("mem_total_kb", INT, "KiB", "Total memory.", tr181="Device.DeviceInfo.MemoryStatus.Total", periodic=False),
+        _f("wan_up", BOOL, "", "WAN link up at the last sample.", periodic=False),
         _f("wan_down_s", INT, "s", "Time the WAN link was seen down during the interval (whole samples)."),
         _f("wan_flaps", INT, "count", "WAN link down transitions during the interval."),
         _f("wan_rx_bytes", INT, "bytes", "Bytes received on the WAN interface during the interval."),
@@ -316,6 +328,8 @@ ERRORS = Section(
 #: Columnar sections in the order they appear in SCHEMA.md.
 SECTIONS: Final = (RADIOS, STATIONS, DEVICES, APPS, PROBES, HEALTH, EVENTS, ERRORS)
 SECTIONS_BY_KEY: Final = {s.key: s for s in SECTIONS}
+#: Per section, the diagnosis-only columns a periodic report leaves out (schema 1.1).
+DIAGNOSIS_ONLY: Final = {s.key: frozenset(f.name for f in s.fields if not f.periodic) for s in SECTIONS}
 
 HEADER_FLAGS: Final = frozenset(
     {"counters_degraded", "flow_offload", "conntrack_acct_off", "mac_hashed", "clock_unsynced"}

@@ -30,8 +30,9 @@ def _section_table(section: Section) -> list[str]:
              "| field | type | unit | required | meaning | standard name |",
              "| --- | --- | --- | --- | --- | --- |"]
     for f in section.fields:
+        only = "" if f.periodic else " Diagnosis only (1.1): periodic reports leave this column out."
         lines.append(f"| `{f.name}` | {f.type} | {f.unit or '-'} | {'yes' if f.required else 'no'} | "
-                     f"{f.doc} | {f.tr181 or '-'} |")
+                     f"{f.doc}{only} | {f.tr181 or '-'} |")
     return [*lines, ""]
 
 
@@ -54,7 +55,9 @@ def render() -> str:
         + ", ".join(f"{k} = {v}" for k, v in sorted(CODEC_NAMES.items()))
         + ". zstd frames must declare their content size. The body is a compact UTF-8 JSON object: "
         "`schema`, `header`, and columnar sections (an object of equally long arrays, one per field). A "
-        "column that is null throughout may be left out.",
+        "column that is null throughout may be left out. Since 1.1, periodic reports also leave out the "
+        "diagnosis-only columns (marked below): the cloud stores nothing of them; a report of kind "
+        "`diagnosis` carries every column. The cloud reads an absent column as null, in 1.0 and 1.1 alike.",
         "",
         "Timestamps are Unix epoch seconds (UTC). Counters marked as deltas cover the sample interval and "
         "are never negative.",

@@ -85,7 +85,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     o.add_argument("--homes-csv", type=Path, default=None, help="homes metadata (default OUT/homes.csv)")
     o.add_argument("--workers", type=_positive_int, default=2, help="processes (default 2)")
     o.add_argument("--zstd-level", type=int, default=DEFAULT_ZSTD_LEVEL,
-                   help=f"zstd level of the messages (default {DEFAULT_ZSTD_LEVEL}; the agent uses 9)")
+                   help=f"zstd level of the messages (default {DEFAULT_ZSTD_LEVEL}; the agent uses 19)")
     o.add_argument("--topic-root", default=DEFAULT_ROOT, help=f"MQTT topic root (default {DEFAULT_ROOT})")
     o.add_argument("--quiet", action="store_true", help="no progress line")
 

@@ -12,23 +12,29 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from porchlight_wire import SCHEMA_VERSION
+from porchlight_wire.report import is_diagnosis
+from porchlight_wire.schema import DIAGNOSIS_ONLY
+
+_NOTHING: frozenset[str] = frozenset()
 
 
-def columns(records: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Records with identical keys -> columns, dropping columns that are null in every record."""
+def columns(records: Sequence[dict[str, Any]], omit: frozenset[str] = _NOTHING) -> dict[str, list[Any]]:
+    """Records with identical keys -> columns, dropping columns that are null in every record or in ``omit``."""
     names = list(records[0])
     out: dict[str, list[Any]] = {}
     n = len(records)
     for name, column in zip(names, zip(*[r.values() for r in records], strict=True), strict=True):
-        if column.count(None) != n:
+        if column.count(None) != n and name not in omit:
             out[name] = list(column)
     return out
 
 
 def columnar_report(header: Mapping[str, Any], sections: Mapping[str, Sequence[dict[str, Any]]]) -> dict[str, Any]:
-    """A report document: schema version, header, then each non-empty section as columns."""
+    """A report document: schema version, header, then each non-empty section as columns (a periodic
+    report without the diagnosis-only columns, as build_report)."""
     doc: dict[str, Any] = {"schema": SCHEMA_VERSION, "header": dict(header)}
+    diagnosis = is_diagnosis(header)
     for key, records in sections.items():
         if records:
-            doc[key] = columns(records)
+            doc[key] = columns(records, _NOTHING if diagnosis else DIAGNOSIS_ONLY[key])
     return doc

@@ -11,6 +11,7 @@ from porchlight_agent.collectors.apps import AppSample
 from porchlight_agent.collectors.events import Event
 from porchlight_agent.collectors.health import HealthSample
 from porchlight_agent.report import HeaderIdentity, ReportBuilder, round_value, shape_section
+from porchlight_wire.schema import DIAGNOSIS_ONLY
 from porchlight_wire.validate import validate_report
 
 IDENTITY = HeaderIdentity("home-1", "gw-1", "Test Router", "OpenWrt 23.05.3", "0.1.0")
@@ -27,6 +28,8 @@ class Station:
     tx_rate_mbps: float | None = None
     link_id: int | None = None
     tx_bytes: int | None = None
+    inactive_ms: int | None = None
+    connected_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,26 @@ def test_station_samples_become_one_record_per_station_with_summed_counters() ->
     for k in range(1, 6):
         builder.add("wifi", [Station(T0 + 60 * k, "aa:00:00:00:00:02", "phy1-ap0", -60 - k, 433.3, tx_bytes=1_000),
                              Station(T0 + 60 * k, "aa:00:00:00:00:01", "phy1-ap0", -50, 866.7, tx_bytes=10)])
-    stations = validate_report(build(builder))["stations"]
+    # A diagnosis report carries every column, the diagnosis-only signal_dbm (the last sample's) too.
+    stations = validate_report(build(builder, kind="diagnosis"))["stations"]
     assert stations["mac"] == ["aa:00:00:00:00:01", "aa:00:00:00:00:02"]
     assert stations["samples"] == [5, 5]
     assert stations["tx_bytes"] == [50, 5_000]
     assert (stations["signal_dbm"], stations["signal_min_dbm"], stations["signal_avg_dbm"]) == (
         [-50, -65], [-50, -65], [-50, -63])
+
+
+def test_a_periodic_report_leaves_out_the_diagnosis_only_columns_and_keeps_what_the_cloud_stores() -> None:
+    builder = ReportBuilder(T0, 60)
+    for k in range(1, 6):
+        builder.add("wifi", [Station(T0 + 60 * k, "aa:00:00:00:00:01", "phy1-ap0", -60 - k, 433.3, tx_bytes=1_000,
+                                     inactive_ms=10, connected_s=600 + k)])
+    periodic = validate_report(build(builder))["stations"]
+    diagnosis = validate_report(build(builder, kind="diagnosis"))["stations"]
+    assert {"inactive_ms", "connected_s", "signal_dbm"} <= set(diagnosis)
+    assert not set(periodic) & DIAGNOSIS_ONLY["stations"]
+    assert {k: v for k, v in diagnosis.items() if k not in DIAGNOSIS_ONLY["stations"]} == periodic
+    assert (periodic["signal_avg_dbm"], periodic["signal_min_dbm"], periodic["tx_bytes"]) == ([-63], [-65], [5_000])
 
 
 def test_app_samples_count_distinct_flows_over_the_report_and_their_identities_stay_on_the_gateway() -> None:

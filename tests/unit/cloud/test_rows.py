@@ -11,9 +11,10 @@ END = 1_767_229_200  # 2026-01-01T01:00:00Z
 
 
 def _summary(sections: dict, **header):
+    # Every column, as 1.0 agents (and early per-sample ones) send them: the cloud reads 1.0 and 1.1 alike.
     doc = build_report({"home_id": "h", "gateway_id": "g", "model": "m", "firmware": "f", "agent_version": "a",
                         "boot_id": "b", "seq": 3, "start_ts": END - 300, "end_ts": END, "sample_interval_s": 60,
-                        **header}, sections)
+                        **header}, sections, every_column=True)
     return summarize(Report(Incoming("t", b"", 0.0), doc, "json"))
 
 
@@ -111,3 +112,40 @@ def test_a_value_the_store_cannot_hold_is_a_schema_error(sections):
 
 def test_hours_are_buckets_like_time_bucket():
     assert hour_of(END) == END and hour_of(END - 1) == END - 3600
+
+
+def test_a_1_1_periodic_report_is_stored_exactly_as_the_same_records_sent_with_every_column_by_1_0() -> None:
+    sections = {
+        "stations": [{"mac": "m1", "radio": "phy1-ap0", "band": "5", "samples": 5, "signal_dbm": -64,
+                      "signal_avg_dbm": -62, "signal_min_dbm": -71, "noise_dbm": -95, "tx_rate_mbps": 866.7,
+                      "tx_rate_min_mbps": 390.0, "rx_rate_mbps": 526.5, "tx_mcs": 9, "tx_nss": 2,
+                      "tx_width_mhz": 80, "rx_mcs": 7, "rx_nss": 2, "rx_width_mhz": 80, "tx_retries": 31,
+                      "tx_failed": 2, "tx_bytes": 91_234_567, "rx_bytes": 2_345_678, "tx_packets": 64_000,
+                      "rx_packets": 31_000, "inactive_ms": 20, "connected_s": 7200, "expected_tput_mbps": 610,
+                      "airtime_tx_ms": 9000, "airtime_rx_ms": 1200, "standard": "ax"}],
+        "radios": [{"radio": "phy1-ap0", "band": "5", "samples": 5, "channel": 36, "width_mhz": 80,
+                    "noise_dbm": -95, "busy_pct": 23.5, "busy_max_pct": 41.0, "tx_pct": 11.0, "rx_pct": 4.5,
+                    "stations": 3}],
+        "apps": [{"mac": "m1", "app": "netflix", "bytes_up": 1_234_000, "bytes_down": 88_000_000,
+                  "packets_up": 20_000, "packets_down": 60_000, "flows": 4, "new_flows": 1, "dests": 3,
+                  "active_samples": 5}],
+        "probes": [{"target": "first_hop", "kind": "icmp", "sent": 10, "lost": 1, "rtt_ms": 2.4,
+                    "rtt_min_ms": 1.1, "rtt_max_ms": 9.3, "jitter_ms": 0.8}],
+        "health": [{"samples": 5, "uptime_s": 86_400, "load1": 0.31, "cpu_pct": 7.5, "cpu_max_pct": 19.0,
+                    "mem_used_pct": 41.2, "mem_total_kb": 262_144, "wan_up": True, "wan_down_s": 0, "wan_flaps": 0,
+                    "wan_rx_bytes": 95_000_000, "wan_tx_bytes": 4_000_000, "conntrack_entries": 310,
+                    "agent_cpu_ms": 120, "agent_rss_kb": 13_500}],
+    }
+    new, old = _periodic_summary(sections), _summary(sections)
+    fields = ("meta", "health", "station_macs", "station_q", "station_c", "radios", "probe_targets", "probes",
+              "apps", "events", "devices", "hours", "macs")
+    assert new.report.doc["schema"] == "1.1" and "tx_mcs" not in new.report.doc["stations"]
+    assert {f: getattr(new, f) for f in fields} == {f: getattr(old, f) for f in fields}
+
+
+def _periodic_summary(sections: dict):
+    """The same report as a 1.1 agent builds it (periodic: the diagnosis-only columns left out)."""
+    doc = build_report({"home_id": "h", "gateway_id": "g", "model": "m", "firmware": "f", "agent_version": "a",
+                        "boot_id": "b", "seq": 3, "start_ts": END - 300, "end_ts": END, "sample_interval_s": 60,
+                        "kind": "periodic"}, sections)
+    return summarize(Report(Incoming("t", b"", 0.0), doc, "json"))

@@ -127,7 +127,7 @@ def test_poor_coverage_device_has_weak_signal_low_rate_and_more_retries(world: W
     stations = [r for r in _rows(reports_of(truth.home_ids[0]), "stations")
                 if r["mac"] == truth.mac and r["t0"] >= truth.start_ts]
     assert stations, "the far device never associated"
-    assert statistics.median(r["signal_dbm"] for r in stations) < -74
+    assert statistics.median(r["signal_avg_dbm"] for r in stations) < -74   # signal_dbm: diagnosis only (1.1)
     assert all(r["band"] == "2.4" for r in stations)
     assert statistics.median(r["tx_rate_mbps"] for r in stations) < 60
     retry = sum(r["tx_retries"] for r in stations) / sum(r["tx_packets"] for r in stations)
@@ -142,7 +142,6 @@ def test_interference_raises_busy_time_and_retries_on_its_channel(world: World, 
     assert {r["channel"] for r in radios} == {truth.channel}
     inside = [r["busy_pct"] for r in radios if _inside(r, truth)]
     outside = [r["busy_pct"] for r in radios if not _overlaps(r, truth)]
-    assert max(r["busy_max_pct"] for r in radios if _inside(r, truth)) >= _mean(inside)
     assert _mean(inside) > _mean(outside) + 15
 
 

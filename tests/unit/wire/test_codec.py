@@ -189,9 +189,19 @@ def test_the_shipped_dictionaries_load_and_the_newest_compresses_a_report() -> N
     newest = store.newest()
     assert newest is not None, "porchlight_wire/dictionaries/ should ship a trained dictionary"
     raw = store.raw(newest)
-    assert 4 * 1024 <= len(raw) <= 16 * 1024
+    assert 4 * 1024 <= len(raw) <= 64 * 1024
     message = Encoder(raw).encode(report())
     assert Decoder(store).decode(message) == report()
+
+
+def test_a_message_compressed_with_an_older_shipped_dictionary_still_decodes() -> None:
+    store = DictionaryStore.shipped()
+    older = [i for i in store.ids() if i != store.newest()]
+    assert 202611231 in older, "the 1.0 agents' dictionary must stay decodable"
+    for dict_id in older:
+        message = Encoder(store.raw(dict_id), zstd_level=9).encode(report())
+        assert message[4:8] == struct.pack(">I", dict_id)
+        assert Decoder(store).decode(message) == report()
 
 
 def test_the_encoder_refuses_an_unknown_preference() -> None:

@@ -122,3 +122,12 @@ def test_a_section_that_is_not_columnar_is_refused() -> None:
     doc["stations"] = [{"ts": 1, "mac": "x", "radio": "r"}]
     with pytest.raises(SchemaError, match="stations: not an object of columns"):
         validate_report(doc)
+
+
+def test_a_1_0_periodic_report_with_every_column_is_still_accepted() -> None:
+    doc = {"schema": "1.0", "header": header(kind="periodic"),
+           "stations": {"mac": ["aa:bb:cc:00:00:01"], "radio": ["phy0-ap0"], "signal_dbm": [-61], "tx_mcs": [9],
+                        "inactive_ms": [30], "standard": ["ax"]},
+           "apps": {"mac": ["aa:bb:cc:00:00:01"], "app": ["web"], "packets_up": [3], "packets_down": [4]},
+           "health": {"wan_up": [True], "mem_total_kb": [262144]}}
+    assert validate_report(copy.deepcopy(doc)) == doc
