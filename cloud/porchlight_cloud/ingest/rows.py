@@ -139,9 +139,11 @@ def _i2(value: float | None, scale: int = 1) -> int | None:
     """A measurement as a smallint in 1/scale units, clamped to the smallint range (3276.7 ms at scale 10)."""
     if value is None:
         return None
-    if not math.isfinite(value):
+    try:
+        scaled = round(value * scale)
+    except (OverflowError, ValueError):     # infinity, NaN
         return None
-    return max(-_I2 - 1, min(_I2, round(value * scale)))
+    return scaled if -_I2 - 1 <= scaled <= _I2 else (_I2 if scaled > 0 else -_I2 - 1)
 
 
 def _f4(value: float | None, where: str) -> float | None:
