@@ -4,10 +4,12 @@
 2. For each worker count: a fresh database; start the workers once so the broker has their persistent
    shared-subscription sessions, stop them, pre-load the broker queue with every report (QoS 1), start
    the workers again (`porchlight ingest` subprocesses) and time the drain until every report is stored.
-3. Copy the rows ingest wrote out of the database and load them again with a plain binary COPY into
-   identical tables (same indexes, same 500-report transactions): the ceiling for the same rows.
+   While they drain, the CPU time of the workers, the broker and the database (all of its processes) is
+   measured, per report: what the same run needs of a machine, independent of who else shares it.
+3. Copy the rows ingest wrote out of the database into prepared binary COPY files and load them again with
+   a plain binary COPY into identical tables (same indexes, one transaction): the ceiling for the same rows.
 
-    .venv/bin/python bench/ingest_e2e.py --workers 1,2,4 --reports 120000
+    .venv/bin/python bench/ingest_e2e.py --workers 1,2,3 --reports 120000
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import psutil
 import psycopg
 from machine import describe
 from paho.mqtt.enums import CallbackAPIVersion
@@ -31,12 +34,15 @@ from porchlight_cloud.ingest.synthetic import Home, rows_in
 from porchlight_cloud.store import migrate
 from porchlight_wire import SECTIONS, Decoder, Encoder, iter_records, topic_for
 
-ADMIN = os.environ.get("PORCHLIGHT_BENCH_ADMIN_URL", "postgresql://porchlight@127.0.0.1:55432/postgres")
+PG_PORT = os.environ.get("PORCHLIGHT_PG_PORT", "55432")
+ADMIN = os.environ.get("PORCHLIGHT_BENCH_ADMIN_URL", f"postgresql://porchlight@127.0.0.1:{PG_PORT}/postgres")
 MQTT_HOST, MQTT_PORT = "127.0.0.1", int(os.environ.get("PORCHLIGHT_MQTT_PORT", "18830"))
 FLEET = ("porchlight-fleet", "porchlight-fleet-dev")
 REPO = Path(__file__).resolve().parent.parent
 PORCHLIGHT = str(Path(sys.executable).parent / "porchlight")
 DB_TABLES = ("reports", "app_pending", "events")
+RUN = REPO / ".run"
+SESSION_EXPIRY_S = 120      # the bench's worker sessions are gone from the broker two minutes after it ends
 
 
 def _generate(job: tuple[int, int, int, int, str]) -> tuple[list[tuple[str, bytes]], int]:
@@ -73,7 +79,7 @@ def start_workers(n: int, url: str, root: str, group: str, tag: str) -> list[sub
         env = {**os.environ, "PORCHLIGHT_DB_URL": url, "PORCHLIGHT_TOPIC_ROOT": root,
                "PORCHLIGHT_SHARE_GROUP": group, "PORCHLIGHT_INGEST_CLIENT_ID": f"bench-{tag}-{i}",
                "PORCHLIGHT_MAINTENANCE": "false", "PORCHLIGHT_LOG_LEVEL": "WARNING",
-               "PORCHLIGHT_MQTT_PORT": str(MQTT_PORT)}
+               "PORCHLIGHT_MQTT_PORT": str(MQTT_PORT), "PORCHLIGHT_SESSION_EXPIRY_S": str(SESSION_EXPIRY_S)}
         procs.append(subprocess.Popen([PORCHLIGHT, "ingest"], env=env, stderr=subprocess.DEVNULL))
     return procs
 
@@ -139,9 +145,46 @@ def count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM reports").fetchone()[0]
 
 
-def drain(url: str, n_workers: int, root: str, group: str, tag: str, total: int) -> tuple[float, float, int]:
-    """Start the workers on a pre-loaded queue; return (seconds, steady reports/s between 10% and 90%, rows)."""
+class CpuMeter:
+    """CPU seconds (user + system) used by the workers, the broker and the database since start()."""
+
+    def __init__(self, workers: list[subprocess.Popen[bytes]]) -> None:
+        self.workers = [psutil.Process(p.pid) for p in workers]
+        self.broker = psutil.Process(int((RUN / "mqtt" / "mosquitto.pid").read_text()))
+        self.postmaster = psutil.Process(int((RUN / "pg" / "data" / "postmaster.pid").read_text().split()[0]))
+        self.base: dict[str, float] = {}
+
+    @staticmethod
+    def _cpu(processes: list[psutil.Process]) -> float:
+        total = 0.0
+        for p in processes:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    def read(self) -> dict[str, float]:
+        """Cumulative CPU seconds per part (database processes that exited meanwhile are not counted)."""
+        return {"workers": self._cpu(self.workers), "broker": self._cpu([self.broker]),
+                "database": self._cpu([self.postmaster, *self.postmaster.children()])}
+
+    def start(self) -> None:
+        """Take the baseline."""
+        self.base = self.read()
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds per part since start()."""
+        return {k: v - self.base.get(k, 0.0) for k, v in self.read().items()}
+
+
+def drain(url: str, n_workers: int, root: str, group: str, tag: str, total: int
+          ) -> tuple[float, float, int, dict[str, float]]:
+    """Start the workers on a pre-loaded queue; return (seconds, steady reports/s between 10% and 90%, rows,
+    CPU seconds per part from the first stored report to the last)."""
     procs = start_workers(n_workers, url, root, group, tag)
+    meter = CpuMeter(procs)
     marks: dict[float, float] = {}
     try:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -151,41 +194,56 @@ def drain(url: str, n_workers: int, root: str, group: str, tag: str, total: int)
                 time.sleep(0.5)
                 stored = count(conn)
                 now = time.monotonic() - t0
+                if not meter.base and stored:
+                    meter.start()      # the workers' start-up (imports, connections) is not per-report work
+                    first = stored
                 for share in (0.1, 0.9):
                     if share not in marks and stored >= share * total:
                         marks[share] = now
                 if now > 1800:
                     raise RuntimeError(f"only {stored} of {total} reports stored after 30 minutes")
             elapsed = time.monotonic() - t0
+            cpu = {k: v / (total - first) for k, v in meter.used().items()}
             rows = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DB_TABLES)
     finally:
         stop_workers(procs)
     steady = 0.8 * total / max(marks[0.9] - marks[0.1], 1e-9)
-    return elapsed, steady, rows
+    return elapsed, steady, rows, cpu
 
 
 def copy_baseline(url: str) -> tuple[float, int]:
     """Re-load the rows ingest wrote with plain binary COPY into identical tables; return (seconds, rows).
 
-    One COPY per table in one transaction: the most favourable case for COPY, so the ratio is conservative.
+    The rows are first copied out into prepared binary COPY files; then one COPY per table in one
+    transaction: the most favourable case for COPY, so the ratio is conservative.
     """
+    folder = RUN / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {table: folder / f"ingest_e2e_{table}.copy" for table in DB_TABLES}
     with psycopg.connect(url, autocommit=True) as conn:
-        data = {}
-        for table in DB_TABLES:
-            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT (FORMAT BINARY)") as copy:
-                data[table] = b"".join(bytes(chunk) for chunk in copy)
+        for table, path in files.items():
+            with path.open("wb") as out, \
+                    conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT (FORMAT BINARY)") as copy:
+                for chunk in copy:
+                    out.write(chunk)
         for table in DB_TABLES:
             conn.execute(f"CREATE TABLE copy_{table} (LIKE {table} INCLUDING ALL)")
         for table in ("reports", "events"):
             conn.execute(f"SELECT create_hypertable('copy_{table}', 'ts', chunk_time_interval => interval '1 day')")
-    with psycopg.connect(url) as conn:
-        t0 = time.monotonic()
-        with conn.transaction():
-            for table, blob in data.items():
-                with conn.cursor().copy(f"COPY copy_{table} FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.write(blob)
-        elapsed = time.monotonic() - t0
-        rows = sum(conn.execute(f"SELECT count(*) FROM copy_{t}").fetchone()[0] for t in DB_TABLES)
+    try:
+        with psycopg.connect(url) as conn:
+            t0 = time.monotonic()
+            with conn.transaction():
+                for table, path in files.items():
+                    with path.open("rb") as src, \
+                            conn.cursor().copy(f"COPY copy_{table} FROM STDIN (FORMAT BINARY)") as copy:
+                        while block := src.read(1 << 20):
+                            copy.write(block)
+            elapsed = time.monotonic() - t0
+            rows = sum(conn.execute(f"SELECT count(*) FROM copy_{t}").fetchone()[0] for t in DB_TABLES)
+    finally:
+        for path in files.values():
+            path.unlink(missing_ok=True)
     return elapsed, rows
 
 
@@ -227,7 +285,7 @@ def naive_copy_baseline(url: str, messages: list[tuple[str, bytes]]) -> tuple[fl
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default="2", help="worker counts to run, e.g. 1,2,4")
+    parser.add_argument("--workers", default="1,2,3", help="worker counts to run, e.g. 1,2,3")
     parser.add_argument("--reports", type=int, default=120_000)
     parser.add_argument("--homes", type=int, default=2_000)
     parser.add_argument("--samples", type=int, default=5, help="samples per report (5 = 60 s in 300 s)")
@@ -253,13 +311,18 @@ def main() -> None:
             stop_workers(stop_workers_after)
             published = publish(messages)
             print(f"\nworkers: {n}; pre-loaded {len(messages)} reports into the broker in {published:.0f} s")
-            elapsed, steady, rows = drain(url, n, root, group, tag, len(messages))
+            elapsed, steady, rows, cpu = drain(url, n, root, group, tag, len(messages))
             rate = len(messages) / elapsed
             print(f"  ingest: {len(messages)} reports in {elapsed:.1f} s = {rate:,.0f} reports/s "
                   f"(steady {steady:,.0f}/s), {records / elapsed:,.0f} input records/s, "
-                  f"{rows / elapsed:,.0f} db rows/s ({rows} rows in {', '.join(DB_TABLES)})")
+                  f"{rows / elapsed:,.0f} db rows/s ({rows} rows in {', '.join(DB_TABLES)}); "
+                  f"load average {os.getloadavg()[0]:.1f} at the end")
+            per_report = sum(cpu.values())
+            print(f"  CPU per report: {', '.join(f'{k} {v * 1e6:,.0f} us' for k, v in cpu.items())}, "
+                  f"total {per_report * 1e6:,.0f} us = {(os.cpu_count() or 1) / per_report:,.0f} reports/s "
+                  f"if this run had the machine's {os.cpu_count()} cores to itself")
             copy_s, copy_rows = copy_baseline(url)
-            print(f"  plain binary COPY of the same {copy_rows} stored rows: {copy_s:.1f} s = "
+            print(f"  plain binary COPY of the same {copy_rows} stored rows from prepared files: {copy_s:.1f} s = "
                   f"{copy_rows / copy_s:,.0f} rows/s = {len(messages) / copy_s:,.0f} reports/s; "
                   f"ingest reaches {copy_s / elapsed:.0%} of it")
             sample = messages[:args.naive_sample]

@@ -10,6 +10,7 @@ hypertable with hypertable_size(). Budget: 250 KB per home per day, raw + rollup
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import time
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from porchlight_cloud.ingest.writer import Writer
 from porchlight_cloud.store import compaction, migrate, rollups
 from porchlight_wire import Decoder, Encoder, topic_for
 
-ADMIN = "postgresql://porchlight@127.0.0.1:55432/postgres"
+ADMIN = f"postgresql://porchlight@127.0.0.1:{os.environ.get('PORCHLIGHT_PG_PORT', '55432')}/postgres"
 RAW = ("reports", "events")
 ROLLUP = ("home_hourly", "app_hourly", "home_daily", "app_daily")
 DIMENSIONS = ("homes", "gateways", "boots", "devices", "labels")

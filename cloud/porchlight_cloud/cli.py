@@ -2,6 +2,7 @@
 
     porchlight migrate                 apply the numbered database migrations
     porchlight ingest                  run one ingest worker (MQTT -> TimescaleDB), with the maintenance jobs
+    porchlight ingest --forget-session drop this worker's broker session and what it queued (then exit)
     porchlight serve                   run the HTTP API under uvicorn
     porchlight rollup                  recompute the hourly/daily rollups of the buckets ingest marked
     porchlight retention               drop chunks older than their retention, compact closed chunks
@@ -59,10 +60,20 @@ def cmd_migrate(settings: config.Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(settings: config.Settings, args: argparse.Namespace) -> int:
-    """Run one ingest worker until SIGTERM/SIGINT."""
+    """Run one ingest worker until SIGTERM/SIGINT (or, with --forget-session, drop its broker session)."""
     from .ingest.consumer import Consumer
     from .ingest.maintenance import Maintenance
 
+    if args.forget_session:
+        from .ingest import session
+
+        try:
+            session.forget(settings)
+        except session.SessionError as exc:
+            sys.stderr.write(f"porchlight: {exc}\n")
+            return 1
+        log.info("event=session_forgotten client_id=%s", settings.worker_id())
+        return 0
     stop = _stop_on_signals()
     # A batch allocates ~1,000 objects per report; with the default thresholds the collector runs thousands
     # of times per batch and rescans the long-lived key caches. Freeze what exists now and collect young
@@ -168,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("migrate", cmd_migrate, _DB, "apply the numbered database migrations")
-    add("ingest", cmd_ingest, _DB + _MQTT + _INGEST + _MAINTENANCE, "run one ingest worker")
+    ingest = add("ingest", cmd_ingest, _DB + _MQTT + _INGEST + _MAINTENANCE, "run one ingest worker")
+    ingest.add_argument("--forget-session", action="store_true",
+                        help="drop this worker's broker session and the messages queued for it, then exit "
+                             "(for throwaway workers: tests, demos, benchmarks)")
     add("serve", cmd_serve, (*_DB, "api_host", "api_port"), "serve the HTTP API",
         aliases={"api_host": "--host", "api_port": "--port"})
     rollup = add("rollup", cmd_rollup, (*_DB, "rollup_grace_s"), "recompute marked rollup buckets once")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
@@ -287,10 +288,14 @@ class Decoder:
         return body
 
 
-def parse_json(body: bytes) -> dict[str, Any]:
-    """Parse a JSON body; MalformedJsonError unless it is UTF-8 JSON with an object at the top."""
+def parse_json(body: bytes, loads: Callable[[bytes], Any] = json.loads) -> dict[str, Any]:
+    """Parse a JSON body; MalformedJsonError unless it is UTF-8 JSON with an object at the top.
+
+    ``loads`` may be a faster parser with the same contract (bytes in; ValueError or UnicodeDecodeError on
+    bad input), such as ``orjson.loads`` in the cloud; this package itself needs only the standard library.
+    """
     try:
-        doc = json.loads(body)
+        doc = loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedJsonError(f"body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from porchlight_cloud.config import Settings
+from porchlight_cloud.ingest import session
 from porchlight_cloud.ingest.consumer import Consumer
 from porchlight_cloud.ingest.synthetic import Home
 from porchlight_cloud.store import migrate
@@ -30,6 +31,7 @@ from porchlight_wire import Encoder, topic_for
 
 PORCHLIGHT = str(Path(sys.executable).parent / "porchlight")
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+TEST_SESSION_EXPIRY_S = 60   # long enough for a test's restarts; the dev broker forgets a test's worker soon
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
@@ -48,13 +50,14 @@ def settings_for(db_url: str, mqtt_target: Any, **overrides: Any) -> Settings:
     token = secrets.token_hex(3)
     base = Settings(db_url=db_url, mqtt_host=mqtt_target.host, mqtt_port=mqtt_target.port,
                     topic_root=mqtt_target.root, share_group=f"test-{token}", client_id=f"ingest-test-{token}",
-                    batch_wait_ms=50, maintenance=False, metrics_flush_s=0.5)
+                    batch_wait_ms=50, maintenance=False, metrics_flush_s=0.5, session_expiry_s=TEST_SESSION_EXPIRY_S)
     return replace(base, **overrides)
 
 
 @contextmanager
-def ingest_thread(settings: Settings) -> Iterator[Consumer]:
-    """A Consumer running in a thread, subscribed before the block starts; stopped afterwards."""
+def ingest_thread(settings: Settings, forget_session: bool = True) -> Iterator[Consumer]:
+    """A Consumer running in a thread, subscribed before the block starts; stopped afterwards, and its broker
+    session dropped unless ``forget_session`` is false (a test that restarts the same worker)."""
     stop = threading.Event()
     consumer = Consumer(settings, stop)
     errors: list[BaseException] = []
@@ -73,6 +76,8 @@ def ingest_thread(settings: Settings) -> Iterator[Consumer]:
     finally:
         stop.set()
         thread.join(20)
+        if forget_session:
+            session.forget(settings)   # the test is over: its queue must not outlive it on the dev broker
     if errors:
         raise errors[0]
 
@@ -84,6 +89,7 @@ def worker_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
            "PORCHLIGHT_SHARE_GROUP": settings.share_group, "PORCHLIGHT_INGEST_CLIENT_ID": settings.client_id,
            "PORCHLIGHT_BATCH_MAX": str(settings.batch_max), "PORCHLIGHT_BATCH_WAIT_MS": str(settings.batch_wait_ms),
            "PORCHLIGHT_RECEIVE_MAXIMUM": str(settings.receive_maximum),
+           "PORCHLIGHT_SESSION_EXPIRY_S": str(settings.session_expiry_s),
            "PORCHLIGHT_MAINTENANCE": "true" if settings.maintenance else "false",
            "PORCHLIGHT_METRICS_FLUSH_S": str(settings.metrics_flush_s)}
     return subprocess.Popen([PORCHLIGHT, "ingest"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)

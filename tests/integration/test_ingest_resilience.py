@@ -23,6 +23,7 @@ from ingest_support import (
     wait_for,
     worker_process,
 )
+from porchlight_cloud.ingest import session
 
 pytestmark = pytest.mark.integration
 __all__ = ["throwaway_pg"]
@@ -58,6 +59,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_stores_nothing_twice_after_
         worker.terminate()
         worker.wait(10)
         publisher.close()
+        session.forget(settings)
     assert _stored_once(db_url) == (len(docs), len(docs))
 
 

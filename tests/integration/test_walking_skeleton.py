@@ -33,7 +33,8 @@ def _cloud_env(db_url: str, mqtt: Any, api_port: int) -> dict[str, str]:
             "PORCHLIGHT_MQTT_HOST": mqtt.host, "PORCHLIGHT_MQTT_PORT": str(mqtt.port),
             "PORCHLIGHT_SHARE_GROUP": f"skeleton-{secrets.token_hex(3)}",
             "PORCHLIGHT_INGEST_CLIENT_ID": f"skeleton-{secrets.token_hex(3)}",
-            "PORCHLIGHT_API_PORT": str(api_port), "PORCHLIGHT_BATCH_WAIT_MS": "50"}
+            "PORCHLIGHT_API_PORT": str(api_port), "PORCHLIGHT_BATCH_WAIT_MS": "50",
+            "PORCHLIGHT_SESSION_EXPIRY_S": "60"}   # the dev broker forgets this worker's queue a minute after
 
 
 @pytest.fixture

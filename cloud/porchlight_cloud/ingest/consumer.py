@@ -9,6 +9,10 @@ inbox stops paho reading the socket), so while the database is slow or down the 
 acknowledging, its memory stays bounded and the broker holds the rest; the batch is retried with backoff
 until the database is back. If the broker drops the stalled connection, the session resumes and
 redelivers; the ledger turns the redelivery into a no-op.
+
+Two stages overlap: the main thread collects and decodes the next batch while a writer thread stores
+the previous one and acknowledges it after commit (the database's share of a batch no longer idles the
+decoder). At most two batches are past the inbox at any time, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import paho.mqtt.client as mqtt
 import psycopg
@@ -32,11 +36,15 @@ from porchlight_wire import Decoder, DictionaryStore, UnknownDictionaryError, Wi
 from ..config import Settings
 from ..store import dictionaries as dictionaries_store
 from ..store import workers as workers_store
+from . import batch_stats
 from .decode import Incoming, decode
 from .errors import InternalDecodeError
 from .metrics import Metrics
 from .rows import Summary, summarize
-from .writer import BatchResult, Rejected, Writer, lag_seconds
+from .writer import BatchResult, Rejected, Writer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 RETRYABLE: Final = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
@@ -47,8 +55,20 @@ _FATAL_CONNACK: Final = ("Bad user name or password", "Not authorized", "Client 
                          "Banned", "Bad authentication method")
 
 
+PIPELINE_DEPTH: Final = 2          # batches past the inbox: one being stored, one being decoded
+
+
 class IngestFatalError(Exception):
     """The worker cannot run at all (the broker refuses its credentials); the message says what to fix."""
+
+
+class _Decoded(NamedTuple):
+    """A decoded batch on its way from the decoder to the writer thread."""
+
+    batch: list[Incoming]
+    summaries: list[Summary]
+    rejected: list[Rejected]
+    started: float
 
 
 class Consumer:
@@ -69,6 +89,9 @@ class Consumer:
         self._connected = threading.Event()
         self.ready = threading.Event()  # set once the broker confirmed the subscription
         self._fatal: str | None = None
+        self._handoff: queue.Queue[_Decoded | None] = queue.Queue()
+        self._in_flight = threading.Semaphore(PIPELINE_DEPTH)
+        self._writer_error: BaseException | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._writer: Writer | None = None
         self._started_at = datetime.now(UTC)
@@ -174,6 +197,14 @@ class Consumer:
             if added:
                 log.info("event=dictionaries_loaded added=%d known=%d", added, len(self.dictionaries.ids()))
 
+    def _reload_dictionaries(self) -> None:
+        """From the decoder's thread: its own short connection (the writer's is inside a batch transaction)."""
+        self._dictionaries_loaded_at = time.monotonic()
+        with psycopg.connect(self.settings.db_url, autocommit=True, connect_timeout=5) as conn:
+            added = dictionaries_store.load_into(conn, self.dictionaries)
+        if added:
+            log.info("event=dictionaries_loaded added=%d known=%d", added, len(self.dictionaries.ids()))
+
     def _restore_metrics(self) -> None:
         assert self._conn is not None
         saved = workers_store.load(self._conn, self.worker_id)
@@ -199,13 +230,49 @@ class Consumer:
             return
         self._restore_metrics()
         self._connect_mqtt()
+        writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        writer.start()
+        try:
+            while not self.stop.is_set():
+                if not self._in_flight.acquire(timeout=0.2):
+                    continue      # both pipeline slots busy: the writer is behind (or the database is down)
+                batch = self._collect()
+                if batch:
+                    self._handoff.put(self._decode_batch(batch))
+                else:
+                    self._in_flight.release()
+        finally:
+            self.stop.set()
+            self._handoff.put(None)
+            writer.join(60)
+            self._client.disconnect()
+            self._client.loop_stop()
+            self._save_metrics()
+            self._close_db()
+            log.info("event=ingest_stopped worker=%s", self.worker_id)
+        if self._writer_error is not None:
+            raise self._writer_error
+        self._raise_if_fatal()
+
+    def _write_loop(self) -> None:
+        """The writer thread: store each decoded batch, acknowledge it, and keep the metrics row fresh."""
         last_flush = last_stats = time.monotonic()
         stats_base = self.metrics.get("messages_received_total")
         try:
-            while not self.stop.is_set():
-                batch = self._collect()
-                if batch:
-                    self._process(batch)
+            while True:
+                try:
+                    decoded = self._handoff.get(timeout=0.2)
+                except queue.Empty:
+                    if self.stop.is_set():
+                        return
+                else:
+                    if decoded is None:
+                        return
+                    try:
+                        if not self.stop.is_set():
+                            self._store_batch(decoded)
+                    finally:
+                        self._in_flight.release()
                 now = time.monotonic()
                 if now - last_flush >= self.settings.metrics_flush_s:
                     if self._conn is None:
@@ -213,21 +280,13 @@ class Consumer:
                     self._save_metrics()
                     last_flush = now
                 if now - last_stats >= STATS_LOG_S:
-                    received = self.metrics.get("messages_received_total")
-                    log.info("event=ingest_stats worker=%s received=%d stored=%d duplicates=%d quarantined=%d "
-                             "rate_per_s=%.0f lag_s=%.1f", self.worker_id, received,
-                             self.metrics.get("messages_stored_total"), self.metrics.get("messages_duplicate_total"),
-                             sum(v for k, v in self.metrics.counters.items()
-                                 if k.startswith("messages_quarantined_total")),
-                             (received - stats_base) / (now - last_stats), self.metrics.lag_seconds)
-                    last_stats, stats_base = now, received
-        finally:
-            self._client.disconnect()
-            self._client.loop_stop()
-            self._save_metrics()
-            self._close_db()
-            log.info("event=ingest_stopped worker=%s", self.worker_id)
-        self._raise_if_fatal()
+                    log.info("event=ingest_stats worker=%s %s", self.worker_id,
+                             batch_stats.summary(self.metrics, now - last_stats, stats_base))
+                    last_stats, stats_base = now, self.metrics.get("messages_received_total")
+        except BaseException as exc:
+            log.exception("event=writer_failed worker=%s", self.worker_id)
+            self._writer_error = exc
+            self.stop.set()
 
     def _raise_if_fatal(self) -> None:
         if self._fatal:
@@ -266,7 +325,7 @@ class Consumer:
                 break
         return batch
 
-    def _process(self, batch: list[Incoming]) -> None:
+    def _decode_batch(self, batch: list[Incoming]) -> _Decoded:
         started = time.monotonic()
         summaries: list[Summary] = []
         rejected: list[Rejected] = []
@@ -276,23 +335,30 @@ class Consumer:
                 rejected.append(outcome)
             else:
                 summaries.append(outcome)
-        result = self._write_with_retry(summaries, rejected, batch[0].generation)
+        return _Decoded(batch, summaries, rejected, started)
+
+    def _store_batch(self, decoded: _Decoded) -> None:
+        batch = decoded.batch
+        result = self._write_with_retry(decoded.summaries, decoded.rejected, batch[0].generation)
         if result is None:
             return  # stopped or reconnected before the commit: nothing acknowledged, the broker redelivers
+        self._ack(batch)
+        batch_stats.count(self.metrics, batch, result, time.monotonic() - decoded.started, self.worker_id)
+
+    def _ack(self, batch: Sequence[Incoming]) -> None:
         generation = self._generation
         for incoming in batch:
             if incoming.qos > 0 and incoming.generation == generation:
                 self._client.ack(incoming.mid, incoming.qos)
-        self._count(batch, result, time.monotonic() - started)
 
     def _decode_one(self, incoming: Incoming) -> Summary | Rejected:
         try:
             try:
                 return summarize(decode(incoming, self.decoder, self.settings.topic_root))
             except UnknownDictionaryError:
-                if time.monotonic() - self._dictionaries_loaded_at < DICTIONARY_RELOAD_S or self._conn is None:
+                if time.monotonic() - self._dictionaries_loaded_at < DICTIONARY_RELOAD_S:
                     raise
-                self._load_dictionaries()  # a dictionary issued after we started: look again once
+                self._reload_dictionaries()  # a dictionary issued after we started: look again once
                 return summarize(decode(incoming, self.decoder, self.settings.topic_root))
         except WireError as exc:
             return Rejected(incoming, exc.reason, str(exc))
@@ -328,25 +394,3 @@ class Consumer:
                     # are no longer valid, so drop it rather than hold two copies in memory.
                     return None
         return None
-
-    def _count(self, batch: list[Incoming], result: BatchResult, seconds: float) -> None:
-        m = self.metrics
-        m.inc("messages_received_total", len(batch))
-        m.inc("bytes_received_total", sum(len(i.payload) for i in batch))
-        m.inc("messages_stored_total", len(result.stored))
-        m.inc("messages_duplicate_total", result.duplicates)
-        for rejected in result.quarantined:
-            m.inc("messages_quarantined_total", labels={"reason": rejected.reason})
-        for table, n in result.rows.items():
-            m.inc("rows_written_total", n, labels={"table": table})
-        m.inc("batches_total")
-        m.inc("report_gaps_opened_total", result.gaps_opened)
-        m.inc("report_gaps_closed_total", result.gaps_closed)
-        m.observe_batch(seconds)
-        m.set_lag(lag_seconds(result.stored))
-        if result.quarantined:
-            reasons: dict[str, int] = {}
-            for r in result.quarantined:
-                reasons[r.reason] = reasons.get(r.reason, 0) + 1
-            log.info("event=quarantined worker=%s %s", self.worker_id,
-                     " ".join(f"{k}={v}" for k, v in sorted(reasons.items())))

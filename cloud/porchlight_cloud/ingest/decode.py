@@ -2,16 +2,27 @@
 
 Pure apart from the Decoder's dictionary store: size limits, envelope, decompression with bomb limits,
 JSON, schema validation, and the check that the topic names the same home and gateway as the header.
+JSON is parsed with orjson when it is installed (a cloud dependency; ~4x faster than the standard library
+on report bodies, and as strict: NaN and Infinity, which agents never send, are malformed JSON there too).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from porchlight_wire import Decoder, TopicError, parse_json, parse_topic, validate_report
 
 from .errors import NotAReportError
+
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the standard library still works
+    _fast_loads = None
+
+LOADS: Final[Callable[[bytes], Any]] = _fast_loads or json.loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,7 @@ def decode(incoming: Incoming, decoder: Decoder, root: str | None = None) -> Rep
     if topic.kind != "report" or (root is not None and topic.root != root):
         raise NotAReportError(f"topic {incoming.topic!r} is not a report topic under {root}")
     envelope, body = decoder.body(incoming.payload)
-    doc = validate_report(parse_json(body))
+    doc = validate_report(parse_json(body, LOADS))
     header = doc["header"]
     if header["home_id"] != topic.home_id or header["gateway_id"] != topic.gateway_id:
         raise TopicError(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 import psycopg
@@ -58,6 +59,12 @@ class BatchResult:
 
 def _dt(epoch: int | float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+@lru_cache(maxsize=4096)
+def _hour(epoch: int) -> datetime:
+    """An hour bucket as a datetime: a report's ~15 app rows share one, so it is converted once."""
+    return _dt(epoch)
 
 
 def _text(value: str) -> str:
@@ -227,7 +234,7 @@ class Writer:
             (_dt(ts), home_key, dev_keys[(home_key, mac)] if mac else None, kind, detail)
             for s, _, home_key, _ in fresh for ts, mac, kind, detail in s.events))
         result.rows["app_pending"] = reports_store.add_app_counters(cur, (
-            (home_key, _dt(hour), dev_keys[(home_key, mac)] if mac else 0, labels[app], *counters)
+            (home_key, _hour(hour), dev_keys[(home_key, mac)] if mac else 0, labels[app], *counters)
             for s, _, home_key, _ in fresh for mac, app, hour, *counters in s.apps))
         self._sequences(cur, fresh, result)
         newest: dict[int, Summary] = {}
@@ -238,7 +245,7 @@ class Writer:
             seen[gateway_key] = max(seen.get(gateway_key, 0.0), s.report.incoming.received_at)
         gateways_store.update_state(cur, [
             (g, *_software(s), _dt(seen[g]), s.boot_id, s.seq, _dt(s.end_ts)) for g, s in newest.items()])
-        reports_store.mark_dirty(cur, ((home_key, _dt(hour)) for s, _, home_key, _ in fresh for hour in s.hours))
+        reports_store.mark_dirty(cur, ((home_key, _hour(hour)) for s, _, home_key, _ in fresh for hour in s.hours))
 
     def _resolve_boots(self, cur: psycopg.Cursor[Any], accepted: list[tuple[Summary, int, int]],
                        learned: dict[str, dict[Any, Any]]) -> dict[tuple[int, str], int]:

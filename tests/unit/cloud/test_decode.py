@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import zlib
 
+import orjson
 import pytest
 import zstandard
-from porchlight_cloud.ingest.decode import Incoming, decode
+from porchlight_cloud.ingest.decode import LOADS, Incoming, decode
 from porchlight_cloud.ingest.errors import NotAReportError
 from porchlight_cloud.ingest.synthetic import Home
 from porchlight_wire import (
@@ -22,6 +24,7 @@ from porchlight_wire import (
     TopicError,
     UnknownDictionaryError,
     UnsupportedVersionError,
+    json_bytes,
     topic_for,
 )
 from porchlight_wire.codec import ENVELOPE, MAGIC
@@ -49,6 +52,8 @@ def test_a_valid_report_decodes_with_every_codec(prefer):
 @pytest.mark.parametrize(("payload", "error"), [
     (_envelope(0, b'{"schema": '), MalformedJsonError),
     (_envelope(0, b"[1, 2]"), MalformedJsonError),
+    (_envelope(0, b'{"schema": "1.0", "x": NaN}'), MalformedJsonError),     # agents never send NaN
+    (_envelope(0, b'{"schema": "1.0", "x": "\xff\xfe"}'), MalformedJsonError),  # not UTF-8
     (Encoder().encode({**DOC, "schema": "9.0"}), UnsupportedVersionError),
     (Encoder(prefer="zstd").encode(DOC)[:-30], DecompressError),
     (_envelope(2, zstandard.ZstdCompressor(write_content_size=True).compress(b"\0" * (8 << 20))),
@@ -75,3 +80,9 @@ def test_a_topic_naming_another_home_than_the_header_is_a_topic_mismatch():
 def test_a_message_outside_our_report_topics_is_refused(topic):
     with pytest.raises((NotAReportError, TopicError)):
         decode(_msg(Encoder().encode(DOC), topic), Decoder(), ROOT)
+
+
+def test_the_cloud_parses_json_with_orjson_into_the_same_document_as_the_standard_library():
+    body = json_bytes(DOC)
+    assert LOADS is orjson.loads
+    assert LOADS(body) == json.loads(body)

@@ -104,10 +104,22 @@ def test_header_flags_become_bits_and_an_unknown_flag_sets_the_unknown_bit():
     {"stations": [{"ts": END, "mac": "m", "radio": "r", "signal_dbm": -40000}]},
     {"health": [{"ts": END, "wan_rx_bytes": 2**64}]},
     {"events": [{"ts": 2**40, "kind": "reboot"}]},
+    {"apps": [{"mac": "m", "app": "web", "bytes_up": 2**63}]},
+    {"apps": [{"mac": "m", "app": "web", "bytes_down": 2**62}, {"mac": "m", "app": "web", "bytes_down": 2**62}]},
+    {"apps": [{"mac": "m", "app": "web", "flows": 2**31}]},
+    {"apps": [{"mac": "m", "app": "web", "new_flows": -2**31 - 1}]},
+    {"apps": [{"mac": "m", "app": "web", "dests": 2**31}]},
 ])
 def test_a_value_the_store_cannot_hold_is_a_schema_error(sections):
-    with pytest.raises(SchemaError):
+    with pytest.raises(SchemaError) as caught:
         _summary(sections)
+    assert "out of range" in str(caught.value) or "Unix time" in str(caught.value)
+
+
+def test_app_counters_at_the_edges_of_their_columns_are_kept():
+    s = _summary({"apps": [{"mac": "m", "app": "web", "bytes_up": 2**63 - 1, "bytes_down": 0, "flows": 2**31 - 1,
+                            "new_flows": 0, "dests": 2**31 - 1}]})
+    assert s.apps[0][3:8] == (2**63 - 1, 0, 2**31 - 1, 0, 2**31 - 1)
 
 
 def test_hours_are_buckets_like_time_bucket():
