@@ -38,6 +38,7 @@ class Truth:
     model: str | None = None
     firmware: str | None = None
     mac: str | None = None
+    band: str | None = None
 
 
 def _ts(v: Any) -> datetime:
@@ -53,7 +54,7 @@ def load(path: str | Path) -> list[Truth]:
         d = json.loads(line)
         out.append(Truth(d["fault_id"], d["kind"], _ts(d["start_ts"]), _ts(d["end_ts"]), frozenset(d["home_ids"]),
                          bool(d.get("benign")), d.get("region"), d.get("area"), d.get("node"), d.get("model"),
-                         d.get("firmware"), d.get("mac")))
+                         d.get("firmware"), d.get("mac"), d.get("band")))
     return out
 
 
@@ -84,6 +85,10 @@ COHORT_KINDS = ("firmware_wifi_drops", "firmware_latency")
 NETWORK_KINDS = ("access_network", "region_congestion")
 #: A finding within this long after a fault ended still counts for it (daily lists come out after the day).
 SLACK = timedelta(days=1)
+#: Interference on a band can only hurt a home whose devices use that band: a home is *exposed* when its stations
+#: on the interfered band carried at least this share of its Wi-Fi traffic during the fault (measured from the
+#: stored station samples). Recall is reported over all the kind's homes and, in the note, over exposed ones.
+EXPOSED_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +151,26 @@ def _matches(flag: Flag, det: Detector) -> bool:
     return flag.list in det.lists and flag.kind in det.kinds and (not det.places or flag.place in det.places)
 
 
-def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], horizon: datetime) -> KindScore:
-    """Precision and recall over homes, and time to detect, for one home-level kind."""
+def band_exposure(conn: psycopg.Connection[Any], t: Truth) -> dict[str, float]:
+    """Per home of a band fault: the share of its Wi-Fi traffic carried on the fault's band during the fault."""
+    if t.band is None:
+        return {}
+    out = {h: 0.0 for h in t.homes}
+    with conn.cursor() as cur:
+        for home_id, share in cur.execute(
+                "SELECT h.home_id, coalesce(sum(s.tx_bytes + s.rx_bytes) FILTER (WHERE abs(s.band_ghz - %s) < 0.05)"
+                " / nullif(sum(s.tx_bytes + s.rx_bytes), 0), 0)"
+                " FROM station_samples s JOIN homes h USING (home_key)"
+                " WHERE h.home_id = ANY(%s) AND s.ts >= %s AND s.ts < %s GROUP BY h.home_id",
+                (float(t.band), sorted(t.homes), t.start, t.end)):
+            out[str(home_id)] = float(share)
+    return out
+
+
+def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], horizon: datetime,
+                    exposed: frozenset[str] | None = None) -> KindScore:
+    """Precision and recall over homes, and time to detect, for one home-level kind; with ``exposed`` (the homes
+    the fault could hurt), the recall over those is added to the note."""
     det = HOME_DETECTORS[kind]
     mine = [t for t in truths if t.kind == kind and not t.benign and t.start < horizon]
     family = [t for t in truths if t.kind in det.family and not t.benign]
@@ -167,6 +190,12 @@ def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], h
                 s.ttd_minutes.append(max(0.0, (min(f.known_at for f in hits) - t.start).total_seconds() / 60))
     s.detected = len(found_homes)
     s.recall = len(found_homes) / s.homes if s.homes else None
+    if exposed is not None:
+        mine_homes = {h for t in mine for h in t.homes}
+        reach = mine_homes & exposed
+        s.note = (f"exposed homes (>= {EXPOSED_SHARE:.0%} of their Wi-Fi traffic on the band): {len(reach)}/"
+                  f"{len(mine_homes)}, found {len(found_homes & reach)}/{len(reach)}; found unexposed: "
+                  f"{len(found_homes - reach)}")
     return s
 
 
@@ -276,7 +305,10 @@ def evaluate(conn: psycopg.Connection[Any], truths: Sequence[Truth]) -> Report:
     row = conn.execute("SELECT max(as_of) FROM analysis_runs WHERE status = 'ok'").fetchone()
     horizon = row[0] if row and row[0] else datetime.now(UTC)
     flags = _flags(conn)
-    scores = [score_home_kind(k, truths, flags, horizon) for k in HOME_DETECTORS]
+    exposed = frozenset(h for t in truths if t.kind == "wifi_interference" and t.start < horizon
+                        for h, share in band_exposure(conn, t).items() if share >= EXPOSED_SHARE)
+    scores = [score_home_kind(k, truths, flags, horizon, exposed if k == "wifi_interference" else None)
+              for k in HOME_DETECTORS]
     scores += score_cohorts(truths, conn, horizon)
     scores += score_network(truths, conn, horizon)
     return Report(scores, horizon, _list_figures(truths, flags))
