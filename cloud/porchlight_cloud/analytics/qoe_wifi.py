@@ -31,6 +31,10 @@ BUSY_RAMP: Ramp = ((40.0, 100.0), (70.0, 50.0), (90.0, 0.0))
 IDLE_WEIGHT_BYTES = 1_000_000
 #: A device (or a band) weighing at least this share of the stations' weight can be named as a reason.
 REASON_WEIGHT_SHARE = 0.1
+#: A device carrying at least this share of the home's traffic over the last days is one the household relies on:
+#: its link (and air) caps the Wi-Fi score in every hour, idle or not (the TV that buffers every evening is the
+#: home's problem whatever the phones do). Below it, a device is only averaged in.
+RELIED_ON_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,8 @@ def _link_metrics(d: DeviceHour, total: int) -> list[tuple[float, Reason | None]
 
 def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -> ComponentScore:
     """Wi-Fi: each station as good as the worst of its link and its band's air, weighted by what the household
-    uses it for; without stations, the air alone."""
+    uses it for, and no better than the worst device the household relies on (RELIED_ON_SHARE); without stations,
+    the air alone."""
     air = air_scores(radios)
     if not devices and not air:
         return ComponentScore("wifi", None)
@@ -146,6 +151,7 @@ def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -
     weighted = weight_sum = 0.0
     reasons: list[tuple[float, Reason]] = []
     band_weight: dict[str | None, float] = {}
+    relied_on: list[float] = []
     for d, w in zip(devices, station_weights(devices), strict=True):
         metrics = _link_metrics(d, total)
         if not metrics or w <= 0:
@@ -156,11 +162,14 @@ def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -
         weighted += w * dev_score
         weight_sum += w
         band_weight[d.band] = band_weight.get(d.band, 0.0) + w
+        relied = d.usual_share is not None and d.usual_share >= RELIED_ON_SHARE
+        if relied:
+            relied_on.append(dev_score)
         # A weak link on a device the household hardly uses is not worth a rep's breath.
-        if link_reasons and w >= REASON_WEIGHT_SHARE:
+        if link_reasons and (w >= REASON_WEIGHT_SHARE or relied):
             reasons.append((link_score, link_reasons[0]))
     if weight_sum:
-        score = weighted / weight_sum
+        score = min([weighted / weight_sum, *relied_on])
         named = {band for band, bw in band_weight.items() if bw / weight_sum >= REASON_WEIGHT_SHARE}
     elif air:
         score = sum(a for a, _ in air.values()) / len(air)

@@ -141,3 +141,14 @@ def test_the_homes_own_heavy_use_of_the_air_is_not_congestion() -> None:
     # 75 % busy, but 60 points of it are the home's own 4K stream: the neighbours take 15 %.
     c = wifi_component([tv(-55, 3_000_000_000)], [RadioHour("5", 75, own_pct=60)])
     assert c.score is not None and c.score >= 98
+
+
+def test_a_device_the_household_relies_on_caps_the_wifi_score_whatever_the_others_do() -> None:
+    # The TV carries 21 % of the week's traffic at -80 dBm; this hour the phones move three times as much.
+    weak_tv = tv(-80, 1_000_000_000, rate=12, usual=0.21)
+    c = wifi_component([weak_tv, phone(-50, 3_000_000_000, usual=0.6)], [])
+    assert c.score is not None and c.score <= 20  # as good as the TV's link, not the traffic-weighted mean (~80)
+    assert c.reasons[0].numbers["mac"] == "aa:00:00:00:00:01"
+    # A device under 10 % of the week's traffic is only averaged in.
+    rarely = wifi_component([tv(-80, 1_000_000_000, rate=12, usual=0.05), phone(-50, 3_000_000_000, usual=0.9)], [])
+    assert rarely.score is not None and rarely.score > 70
