@@ -56,7 +56,7 @@ def home_hours(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
             devices[(r["home_key"], r["bucket"])].append(DeviceHour(
                 r["mac"] or str(r["device_key"]), label, band_name(r["band"]), _f(r, "signal_dbm"),
                 _f(r, "tx_rate_mbps"), _f(r, "retry_pct"), int(r["traffic_bytes"] or 0),
-                usual.get(int(r["device_key"]))))
+                usual.get(int(r["device_key"])), r["device_class"]))
         radios: dict[tuple[int, datetime], list[RadioHour]] = defaultdict(list)
         for r in cur.execute(sql("qoe_radio_hours"), params):
             radios[(r["home_key"], r["bucket"])].append(RadioHour(band_name(r["band"]), _f(r, "busy_pct"),

@@ -35,6 +35,9 @@ REASON_WEIGHT_SHARE = 0.1
 #: its link (and air) caps the Wi-Fi score in every hour, idle or not (the TV that buffers every evening is the
 #: home's problem whatever the phones do). Below it, a device is only averaged in.
 RELIED_ON_SHARE = 0.1
+#: ... unless it moves with people: a phone's weak hour is where its owner sat, not the home's coverage (the same
+#: classes the activity list never calls "silent").
+MOBILE_CLASSES = frozenset({"phone", "tablet", "laptop", "watch", "wearable"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class DeviceHour:
     traffic_bytes: int
     #: Its share of the home's device traffic over the last days (device_usage), None when unknown.
     usual_share: float | None = None
+    device_class: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +146,8 @@ def _link_metrics(d: DeviceHour, total: int) -> list[tuple[float, Reason | None]
 
 def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -> ComponentScore:
     """Wi-Fi: each station as good as the worst of its link and its band's air, weighted by what the household
-    uses it for, and no better than the worst device the household relies on (RELIED_ON_SHARE); without stations,
-    the air alone."""
+    uses it for, and no better than the worst device that stays in place and that the household relies on
+    (RELIED_ON_SHARE, not MOBILE_CLASSES); without stations, the air alone."""
     air = air_scores(radios)
     if not devices and not air:
         return ComponentScore("wifi", None)
@@ -162,7 +166,8 @@ def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -
         weighted += w * dev_score
         weight_sum += w
         band_weight[d.band] = band_weight.get(d.band, 0.0) + w
-        relied = d.usual_share is not None and d.usual_share >= RELIED_ON_SHARE
+        relied = d.usual_share is not None and d.usual_share >= RELIED_ON_SHARE and \
+            d.device_class not in MOBILE_CLASSES
         if relied:
             relied_on.append(dev_score)
         # A weak link on a device the household hardly uses is not worth a rep's breath.

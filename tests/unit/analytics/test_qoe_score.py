@@ -20,15 +20,15 @@ GOOD_PROBES = ProbeHour(first_hop_rtt_ms=3, first_hop_loss_pct=0, rtt_ms=18, jit
 
 
 def tv(signal: float, traffic: int, rate: float = 400, usual: float | None = None) -> DeviceHour:
-    return DeviceHour("aa:00:00:00:00:01", "tv 'living-room'", "5", signal, rate, 5, traffic, usual)
+    return DeviceHour("aa:00:00:00:00:01", "tv 'living-room'", "5", signal, rate, 5, traffic, usual, "tv")
 
 
 def phone(signal: float, traffic: int, rate: float = 400, usual: float | None = None) -> DeviceHour:
-    return DeviceHour("aa:00:00:00:00:02", "phone 'anna'", "5", signal, rate, 5, traffic, usual)
+    return DeviceHour("aa:00:00:00:00:02", "phone 'anna'", "5", signal, rate, 5, traffic, usual, "phone")
 
 
 def speaker(signal: float, traffic: int, rate: float = 400, usual: float | None = None) -> DeviceHour:
-    return DeviceHour("aa:00:00:00:00:03", "speaker 'kitchen'", "2.4", signal, rate, 5, traffic, usual)
+    return DeviceHour("aa:00:00:00:00:03", "speaker 'kitchen'", "2.4", signal, rate, 5, traffic, usual, "speaker")
 
 
 def test_ramp_interpolates_between_thresholds_and_clamps_outside() -> None:
@@ -152,3 +152,9 @@ def test_a_device_the_household_relies_on_caps_the_wifi_score_whatever_the_other
     # A device under 10 % of the week's traffic is only averaged in.
     rarely = wifi_component([tv(-80, 1_000_000_000, rate=12, usual=0.05), phone(-50, 3_000_000_000, usual=0.9)], [])
     assert rarely.score is not None and rarely.score > 70
+
+
+def test_a_phone_is_never_the_cap_it_moves_with_its_owner() -> None:
+    # The phone carries 40 % of the week's traffic, but this hour's -76 dBm is where its owner sat.
+    c = wifi_component([phone(-76, 500_000_000, rate=40, usual=0.4), tv(-50, 1_000_000_000, usual=0.5)], [])
+    assert c.score is not None and c.score > 70
