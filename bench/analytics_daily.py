@@ -20,7 +20,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-from porchlight_cloud.analytics import activity_job, cohort_job, segment_job, struggling_job
+from porchlight_cloud.analytics import activity_job, cohort_job, qoe_job, segment_job, struggling_job
 from porchlight_cloud.store import migrate
 
 ADMIN = "postgresql://porchlight@127.0.0.1:{port}/postgres"
@@ -155,12 +155,20 @@ def main() -> None:
         t = time.perf_counter()
         cohorts = cohort_job.run_daily(conn, DAY)
         t_coh = time.perf_counter() - t
+        t = time.perf_counter()
+        hourly = cohort_job.run_hourly(conn, datetime.combine(DAY, datetime.min.time(), UTC) + timedelta(hours=21))
+        t_hourly = time.perf_counter() - t
+        t = time.perf_counter()
+        usage = qoe_job.update_device_usage(conn, DAY)
+        t_usage = time.perf_counter() - t
     print(f"segments:          {t_seg:6.1f} s  ({len(segments)} homes)")
     print(f"struggling list:   {t_str:6.1f} s  ({struggling} homes listed)")
     print(f"activity change:   {t_act:6.1f} s  ({activity} homes listed)")
     print(f"  together:        {t_str + t_act:6.1f} s  (target <= 60 s)")
     print(f"cohorts:           {t_coh:6.1f} s  ({len(cohorts)} findings: "
           f"{', '.join(f'{c.model}/{c.firmware} {c.component}' for c in cohorts)}; target <= 10 s)")
+    print(f"cohorts, hourly:   {t_hourly:6.1f} s  ({len(hourly)} findings over the 6 hours to 21:00)")
+    print(f"device usage:      {t_usage:6.1f} s  ({usage} devices' usual share over 7 days of app_daily)")
     print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; day analysed {DAY} (+{timedelta(days=1)})")
 
 

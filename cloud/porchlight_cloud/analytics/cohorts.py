@@ -188,13 +188,19 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
 
 
 def analyse_with_change(today: Sequence[HomeCohortValues], before: Sequence[HomeCohortValues],
-                        quantities: Sequence[str] = ALL_QUANTITIES) -> list[CohortFinding]:
-    """Levels today and each home's change against its days before; one finding per (cohort, quantity)."""
+                        quantities: Sequence[str] = ALL_QUANTITIES, *, looks: int = 1) -> list[CohortFinding]:
+    """Levels today and each home's change against its days before; one finding per (cohort, quantity).
+
+    ``looks`` is how many times a day the same question is asked (the hourly pass asks it 24 times): the
+    family-wise level is split over the looks too (Bonferroni), so repeating the test does not buy false alarms.
+    """
     prior = {h.home_id: h.values for h in before}
     changes = [HomeCohortValues(h.home_id, h.model, h.firmware,
                                 {k: v - prior[h.home_id][k] for k, v in h.values.items() if k in prior[h.home_id]})
                for h in today if h.home_id in prior]
-    found = analyse(today, quantities, alpha_share=0.5) + analyse(changes, quantities, basis="change", alpha_share=0.5)
+    share = 0.5 / max(1, looks)
+    found = analyse(today, quantities, alpha_share=share) + analyse(changes, quantities, basis="change",
+                                                                   alpha_share=share)
     best: dict[tuple[str, str, str], CohortFinding] = {}
     for f in sorted(found, key=lambda f: f.effect_points):
         best.setdefault((f.model, f.firmware, f.component), f)

@@ -38,6 +38,7 @@ class Truth:
     model: str | None = None
     firmware: str | None = None
     mac: str | None = None
+    band: str | None = None
 
 
 def _ts(v: Any) -> datetime:
@@ -53,7 +54,7 @@ def load(path: str | Path) -> list[Truth]:
         d = json.loads(line)
         out.append(Truth(d["fault_id"], d["kind"], _ts(d["start_ts"]), _ts(d["end_ts"]), frozenset(d["home_ids"]),
                          bool(d.get("benign")), d.get("region"), d.get("area"), d.get("node"), d.get("model"),
-                         d.get("firmware"), d.get("mac")))
+                         d.get("firmware"), d.get("mac"), d.get("band")))
     return out
 
 
@@ -84,6 +85,13 @@ COHORT_KINDS = ("firmware_wifi_drops", "firmware_latency")
 NETWORK_KINDS = ("access_network", "region_congestion")
 #: A finding within this long after a fault ended still counts for it (daily lists come out after the day).
 SLACK = timedelta(days=1)
+#: A Wi-Fi fault can only hurt a household through what it uses: interference on a band through the devices on that
+#: band, a device in a far room through that device. A home is *exposed* when the band (or device) carried at least
+#: this share of its Wi-Fi traffic during the fault (measured from the stored station samples). Recall is reported
+#: over all the kind's homes, and in the note over the exposed ones: the rest are faults that by construction
+#: could not hurt the household (a flooded band nobody uses, a weak speaker that moves a few kB a day).
+EXPOSED_SHARE = 0.1
+EXPOSURE_KINDS = ("wifi_poor_coverage", "wifi_interference")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +154,35 @@ def _matches(flag: Flag, det: Detector) -> bool:
     return flag.list in det.lists and flag.kind in det.kinds and (not det.places or flag.place in det.places)
 
 
-def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], horizon: datetime) -> KindScore:
-    """Precision and recall over homes, and time to detect, for one home-level kind."""
+_EXPOSURE = """
+SELECT h.home_id,
+       coalesce(sum(s.tx_bytes + s.rx_bytes) FILTER (WHERE d.mac = %(mac)s::text
+                                                        OR abs(s.band_ghz - %(band)s::real) < 0.05)
+                / nullif(sum(s.tx_bytes + s.rx_bytes), 0), 0)
+FROM station_samples s JOIN homes h USING (home_key) LEFT JOIN devices d USING (device_key)
+WHERE h.home_id = ANY(%(homes)s) AND s.ts >= %(start)s AND s.ts < %(end)s
+GROUP BY h.home_id"""
+
+
+def exposure(conn: psycopg.Connection[Any], t: Truth) -> dict[str, float]:
+    """Per home of a Wi-Fi fault: the share of its Wi-Fi traffic during the fault carried on the fault's band
+    (interference) or by the fault's device (poor coverage)."""
+    mac = t.mac if t.kind == "wifi_poor_coverage" else None
+    band = float(t.band) if t.kind == "wifi_interference" and t.band else None
+    if mac is None and band is None:
+        return {}
+    out = {h: 0.0 for h in t.homes}
+    with conn.cursor() as cur:
+        for home_id, share in cur.execute(_EXPOSURE, {"mac": mac, "band": band, "homes": sorted(t.homes),
+                                                      "start": t.start, "end": t.end}):
+            out[str(home_id)] = float(share)
+    return out
+
+
+def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], horizon: datetime,
+                    exposed: frozenset[str] | None = None) -> KindScore:
+    """Precision and recall over homes, and time to detect, for one home-level kind; with ``exposed`` (the homes
+    the fault could hurt), the recall over those is added to the note."""
     det = HOME_DETECTORS[kind]
     mine = [t for t in truths if t.kind == kind and not t.benign and t.start < horizon]
     family = [t for t in truths if t.kind in det.family and not t.benign]
@@ -167,6 +202,12 @@ def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], h
                 s.ttd_minutes.append(max(0.0, (min(f.known_at for f in hits) - t.start).total_seconds() / 60))
     s.detected = len(found_homes)
     s.recall = len(found_homes) / s.homes if s.homes else None
+    if exposed is not None:
+        mine_homes = {h for t in mine for h in t.homes}
+        reach = mine_homes & exposed
+        s.note = (f"exposed homes (>= {EXPOSED_SHARE:.0%} of their Wi-Fi traffic through it): {len(reach)}/"
+                  f"{len(mine_homes)}, found {len(found_homes & reach)}/{len(reach)}; found unexposed: "
+                  f"{len(found_homes - reach)}")
     return s
 
 
@@ -276,7 +317,10 @@ def evaluate(conn: psycopg.Connection[Any], truths: Sequence[Truth]) -> Report:
     row = conn.execute("SELECT max(as_of) FROM analysis_runs WHERE status = 'ok'").fetchone()
     horizon = row[0] if row and row[0] else datetime.now(UTC)
     flags = _flags(conn)
-    scores = [score_home_kind(k, truths, flags, horizon) for k in HOME_DETECTORS]
+    exposed = {k: frozenset(h for t in truths if t.kind == k and t.start < horizon
+                            for h, share in exposure(conn, t).items() if share >= EXPOSED_SHARE)
+               for k in EXPOSURE_KINDS}
+    scores = [score_home_kind(k, truths, flags, horizon, exposed.get(k)) for k in HOME_DETECTORS]
     scores += score_cohorts(truths, conn, horizon)
     scores += score_network(truths, conn, horizon)
     return Report(scores, horizon, _list_figures(truths, flags))

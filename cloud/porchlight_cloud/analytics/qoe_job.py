@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
@@ -17,6 +17,11 @@ from .queries import sql
 from .reasons import device_label, reasons_json
 
 log = logging.getLogger(__name__)
+#: A device's usual share of the home's traffic is measured over this many days (a week: weekday and weekend
+#: habits both count) ...
+USAGE_DAYS = 7
+#: ... and the rows of this many days are kept.
+USAGE_KEEP_DAYS = 3
 
 
 def band_name(value: Any) -> str | None:
@@ -44,15 +49,18 @@ def home_hours(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
     """Every (home_key, HomeHour, traffic bytes) with a rollup in [start, end)."""
     params = {"start": start, "end": end}
     with conn.cursor(row_factory=dict_row) as cur:
+        usual = {int(r["device_key"]): float(r["usual_share"]) for r in cur.execute(sql("qoe_device_usage"), params)}
         devices: dict[tuple[int, datetime], list[DeviceHour]] = defaultdict(list)
         for r in cur.execute(sql("qoe_device_hours"), params):
             label = device_label(r["hostname"], r["device_class"], r["mac"] or f"device {r['device_key']}")
             devices[(r["home_key"], r["bucket"])].append(DeviceHour(
                 r["mac"] or str(r["device_key"]), label, band_name(r["band"]), _f(r, "signal_dbm"),
-                _f(r, "tx_rate_mbps"), _f(r, "retry_pct"), int(r["traffic_bytes"] or 0)))
+                _f(r, "tx_rate_mbps"), _f(r, "retry_pct"), int(r["traffic_bytes"] or 0),
+                usual.get(int(r["device_key"])), r["device_class"]))
         radios: dict[tuple[int, datetime], list[RadioHour]] = defaultdict(list)
         for r in cur.execute(sql("qoe_radio_hours"), params):
-            radios[(r["home_key"], r["bucket"])].append(RadioHour(band_name(r["band"]), _f(r, "busy_pct")))
+            radios[(r["home_key"], r["bucket"])].append(RadioHour(band_name(r["band"]), _f(r, "busy_pct"),
+                                                                  _f(r, "own_pct")))
         out: list[tuple[int, HomeHour, float]] = []
         for r in cur.execute(sql("qoe_home_hours"), params):
             key = (r["home_key"], r["bucket"])
@@ -78,3 +86,13 @@ def score_window(conn: psycopg.Connection[Any], start: datetime, end: datetime) 
         cur.executemany(sql("qoe_upsert"), rows)
     log.info("event=qoe_scored start=%s end=%s rows=%d", start.isoformat(), end.isoformat(), len(rows))
     return len(rows)
+
+
+def update_device_usage(conn: psycopg.Connection[Any], day: date) -> int:
+    """Store every device's usual share of its home's traffic over the USAGE_DAYS days ending with ``day`` (read by
+    the QoE scores of the following hours); drop older rows. Returns the rows written."""
+    cur = conn.execute(sql("device_usage"), {"day": day, "days": USAGE_DAYS})
+    written = cur.rowcount
+    conn.execute(sql("device_usage_prune"), {"day": day, "keep": USAGE_KEEP_DAYS})
+    log.info("event=device_usage day=%s rows=%d", day, written)
+    return written

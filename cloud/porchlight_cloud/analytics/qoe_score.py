@@ -12,27 +12,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import pairwise
 
-from .reasons import Reason, human_bytes
+from .qoe_ramp import REASON_BELOW, ComponentScore, Ramp, ramp, worst
+from .qoe_wifi import (
+    BUSY_RAMP,
+    PHY_RATE_RAMP,
+    RETRY_RAMP,
+    SIGNAL_RAMP,
+    DeviceHour,
+    RadioHour,
+    station_weights,
+    wifi_component,
+)
+from .reasons import Reason
 
-Ramp = tuple[tuple[float, float], ...]
-
-# --- Wi-Fi: per station signal, PHY rate and retries; per radio channel busy time -----------------------------
-#: Signal (dBm): -67 is the usual design target for voice/video, -70 is "fair", -80 "poor" (Cisco/Aruba/Wi-Fi
-#: Alliance design guides); below -85 data barely flows.
-SIGNAL_RAMP: Ramp = ((-85.0, 0.0), (-80.0, 20.0), (-70.0, 70.0), (-67.0, 85.0), (-60.0, 100.0))
-#: Downlink PHY rate (Mbit/s): 6 Mbit/s is the lowest OFDM rate (the station barely holds on); 24 carries one
-#: HD stream; 72 is a single-stream 2.4 GHz 802.11n link, normal for speakers, cameras and printers.
-PHY_RATE_RAMP: Ramp = ((6.0, 0.0), (12.0, 20.0), (24.0, 60.0), (50.0, 85.0), (100.0, 100.0))
-#: Share of frames retransmitted (%): 10 % is normal on a busy channel, 30 % hurts, 50 % is broken.
-RETRY_RAMP: Ramp = ((10.0, 100.0), (30.0, 50.0), (50.0, 0.0))
-#: Channel busy time (%): above ~50 % latency grows; 70 % is congested, 90 % is saturated.
-BUSY_RAMP: Ramp = ((40.0, 100.0), (70.0, 50.0), (90.0, 0.0))
-#: Every device weighs its traffic plus this much, so an idle device still counts a little.
-IDLE_WEIGHT_BYTES = 1_000_000
-#: Share of the Wi-Fi score that comes from the stations (the rest from channel busy time).
-STATION_SHARE = 0.7
+__all__ = ["BUSY_RAMP", "ComponentScore", "PHY_RATE_RAMP", "REASON_BELOW", "RETRY_RAMP", "SIGNAL_RAMP", "DeviceHour",
+           "HomeHour", "QoeScore", "RadioHour", "Ramp", "combine", "ramp", "score_hour", "station_weights",
+           "wifi_component"]
 
 # --- Access network: probes to the first hop (the ISP's access network) and beyond ---------------------------
 #: Round-trip time beyond the first hop (ms). ITU-T Y.1541 class 0 bounds one-way delay at 100 ms (200 ms round
@@ -65,40 +61,7 @@ WEIGHTS: dict[str, float] = {"wifi": 0.35, "access": 0.35, "health": 0.15, "stab
 #: The overall score is this share of the worst component plus the rest of the weighted mean: one broken
 #: component pulls the home down even when the others are perfect.
 WORST_SHARE = 0.5
-#: A metric scoring below this is named as a reason.
-REASON_BELOW = 80.0
 COMPONENTS = ("wifi", "access", "health", "stability")
-
-
-def ramp(value: float, points: Ramp) -> float:
-    """Piecewise-linear map of ``value`` through ``points`` ((x, score), x ascending), clamped at both ends."""
-    if value <= points[0][0]:
-        return points[0][1]
-    for (x0, y0), (x1, y1) in pairwise(points):
-        if value <= x1:
-            return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
-    return points[-1][1]
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceHour:
-    """One Wi-Fi station over one hour: hourly means of its link and the traffic it carried."""
-
-    mac: str
-    label: str
-    band: str | None
-    signal_dbm: float | None
-    tx_rate_mbps: float | None
-    retry_pct: float | None
-    traffic_bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class RadioHour:
-    """One radio over one hour: mean channel busy time."""
-
-    band: str | None
-    busy_pct: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +126,6 @@ class HomeHour:
 
 
 @dataclass(frozen=True, slots=True)
-class ComponentScore:
-    """One component's score (None without data) and the reasons it is not 100."""
-
-    name: str
-    score: float | None
-    reasons: tuple[Reason, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class QoeScore:
     """The hour's overall score, each component and every reason, worst first."""
 
@@ -185,87 +139,6 @@ class QoeScore:
         """A component's score, None without data."""
         c = self.components.get(name)
         return c.score if c else None
-
-
-def _worst(scored: list[tuple[float, Reason | None]]) -> tuple[float, tuple[Reason, ...]]:
-    """A component's score is its worst metric; its reasons are the metrics below REASON_BELOW, worst first."""
-    score = min(s for s, _ in scored)
-    reasons = tuple(r for s, r in sorted(scored, key=lambda sr: sr[0]) if r is not None and s < REASON_BELOW)
-    return score, reasons
-
-
-def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -> ComponentScore:
-    """Wi-Fi: stations weighted by the traffic they carried, and how busy the channel was where traffic was."""
-    if not devices and not any(r.busy_pct is not None for r in radios):
-        return ComponentScore("wifi", None)
-    total = sum(d.traffic_bytes for d in devices)
-    weighted = 0.0
-    weight_sum = 0.0
-    reasons: list[tuple[float, Reason]] = []
-    band_traffic: dict[str | None, float] = {}
-    for d in devices:
-        metrics: list[tuple[float, Reason | None]] = []
-        share = d.traffic_bytes / total if total else 0.0
-        carried = f"while it carried {human_bytes(d.traffic_bytes)} ({share:.0%} of the home's Wi-Fi traffic)"
-        if d.signal_dbm is not None:
-            s = ramp(d.signal_dbm, SIGNAL_RAMP)
-            metrics.append((s, Reason("weak_signal", f"The {d.label} had a weak Wi-Fi signal ({d.signal_dbm:.0f} "
-                                      f"dBm; -67 dBm or better is good for video) {carried}.",
-                                      {"mac": d.mac, "signal_dbm": round(d.signal_dbm, 1),
-                                       "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
-        if d.tx_rate_mbps is not None:
-            s = ramp(d.tx_rate_mbps, PHY_RATE_RAMP)
-            metrics.append((s, Reason("low_phy_rate", f"The {d.label} linked at only {d.tx_rate_mbps:.0f} Mbit/s "
-                                      f"(50+ is comfortable) {carried}.",
-                                      {"mac": d.mac, "tx_rate_mbps": round(d.tx_rate_mbps, 1),
-                                       "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
-        if d.retry_pct is not None:
-            s = ramp(d.retry_pct, RETRY_RAMP)
-            metrics.append((s, Reason("wifi_retries", f"{d.retry_pct:.0f}% of the Wi-Fi frames to the {d.label} "
-                                      f"had to be sent again (under 10% is normal) {carried}.",
-                                      {"mac": d.mac, "retry_pct": round(d.retry_pct, 1),
-                                       "traffic_bytes": d.traffic_bytes, "traffic_share": round(share, 3)})))
-        if not metrics:
-            continue
-        dev_score, dev_reasons = _worst(metrics)
-        w = d.traffic_bytes + IDLE_WEIGHT_BYTES
-        weighted += w * dev_score
-        weight_sum += w
-        band_traffic[d.band] = band_traffic.get(d.band, 0.0) + w
-        # A weak link on a device that hardly carried anything is not worth a rep's breath.
-        if dev_reasons and w / (total + IDLE_WEIGHT_BYTES * len(devices)) >= 0.1:
-            reasons.append((dev_score, dev_reasons[0]))
-    station_score = weighted / weight_sum if weight_sum else None
-
-    busy: list[tuple[float, float, Reason]] = []
-    for r in radios:
-        if r.busy_pct is None:
-            continue
-        # Weigh each radio by the traffic of the stations on its band; unknown bands weigh equally.
-        rw = band_traffic.get(r.band, 0.0) if band_traffic else 1.0
-        if band_traffic and r.band not in band_traffic:
-            rw = 0.05 * sum(band_traffic.values())
-        s = ramp(r.busy_pct, BUSY_RAMP)
-        band = f"{r.band} GHz " if r.band else ""
-        busy.append((s, rw, Reason("channel_busy", f"The {band}Wi-Fi channel was busy {r.busy_pct:.0f}% of the "
-                                  "time (neighbours' networks or heavy use; under 40% is comfortable).",
-                                  {"band": r.band or "", "busy_pct": round(r.busy_pct, 1)})))
-    busy_w = sum(bw for _, bw, _ in busy)
-    busy_score = sum(bs * bw for bs, bw, _ in busy) / busy_w if busy_w else None
-    for bs, bw, reason in busy:
-        if bs < REASON_BELOW and (busy_w == 0 or bw / busy_w >= 0.1):
-            reasons.append((bs, reason))
-
-    if station_score is None and busy_score is None:
-        return ComponentScore("wifi", None)
-    if station_score is None:
-        score = busy_score
-    elif busy_score is None:
-        score = station_score
-    else:
-        score = STATION_SHARE * station_score + (1 - STATION_SHARE) * busy_score
-    assert score is not None
-    return ComponentScore("wifi", round(score, 1), tuple(r for _, r in sorted(reasons, key=lambda sr: sr[0])))
 
 
 def access_component(p: ProbeHour) -> ComponentScore:
@@ -296,7 +169,7 @@ def access_component(p: ProbeHour) -> ComponentScore:
                       "(under 0.1% is good, 1% is felt in video calls).", {key: round(value, 2)})))
     if not m:
         return ComponentScore("access", None)
-    score, reasons = _worst(m)
+    score, reasons = worst(m)
     return ComponentScore("access", round(score, 1), reasons)
 
 
@@ -315,7 +188,7 @@ def health_component(h: HealthHour) -> ComponentScore:
                   {"mem_used_pct": round(h.mem_used_pct, 1)})))
     if not m:
         return ComponentScore("health", None)
-    score, reasons = _worst(m)
+    score, reasons = worst(m)
     return ComponentScore("health", round(score, 1), reasons)
 
 
@@ -331,7 +204,7 @@ def stability_component(s: StabilityHour) -> ComponentScore:
                   f"{s.wan_flaps} time(s) this hour.", {"wan_flaps": s.wan_flaps})))
     if not m:
         return ComponentScore("stability", None)
-    score, reasons = _worst(m)
+    score, reasons = worst(m)
     return ComponentScore("stability", round(score, 1), reasons)
 
 

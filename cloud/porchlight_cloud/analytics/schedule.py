@@ -3,6 +3,8 @@
 - incidents: every minute (raw probe rows of the last minutes);
 - QoE of the current hour (and the previous one early in the hour), then the near-real-time struggling list:
   every 5 minutes;
+- cohorts over the last hours (hourly, once the previous hour's late reports are in: PREVIOUS_HOUR_GRACE), so a bad
+  firmware rollout is named within hours; the daily cohort pass still runs with the daily jobs;
 - the daily jobs for the previous day (QoE rescored over the whole day, segments, the struggling list, the
   activity-change list, cohorts): once per day, DAILY_DELAY after midnight UTC so late reports are in.
 
@@ -62,6 +64,7 @@ def run_daily(conn: psycopg.Connection[Any], day: date, cohort_days: int = 1) ->
     out: dict[str, int] = {}
     run_id = findings_store.start_run(conn, "daily", end, {"day": day.isoformat()})
     out["qoe_rows"] = qoe_job.score_window(conn, start, end)
+    out["device_usage"] = qoe_job.update_device_usage(conn, day)  # after the day's scores: it weighs the next day's
     segments = segment_job.compute_segments(conn, day)
     out["segments"] = len(segments)
     out["cohorts"] = len(cohort_job.run_daily(conn, day, cohort_days))  # first: it explains some homes' trouble
@@ -79,6 +82,11 @@ def run_scheduled(conn: psycopg.Connection[Any], now: datetime) -> list[str]:
         ran.append("incidents")
     if _due(conn, "struggling_recent", now, RECENT_EVERY) and _run(conn, "recent", lambda: run_recent(conn, now)):
         ran.append("recent")
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    last_cohorts = findings_store.last_run(conn, "cohorts_hourly")
+    if now - hour >= PREVIOUS_HOUR_GRACE and (last_cohorts is None or last_cohorts < hour or last_cohorts > now) \
+            and _run(conn, "cohorts_hourly", lambda: cohort_job.run_hourly(conn, now)):
+        ran.append("cohorts_hourly")
     day = (now - DAILY_DELAY).date() - timedelta(days=1)
     day_end = datetime.combine(day + timedelta(days=1), time(), UTC)
     last_daily = findings_store.last_run(conn, "daily")

@@ -70,3 +70,20 @@ def test_a_three_home_rollout_that_adds_latency_is_named_by_its_change_against_t
     assert [(f.model, f.firmware, f.component, f.basis) for f in found] == [("AX6000", "24.10.3", "rtt_ms", "change")]
     assert "25" in found[0].reasons[0].text.split("ms")[0] or "ms more round-trip time" in found[0].reasons[0].text
     assert found[0].homes == 3
+
+
+def small_rollout(seed: int, shift: float, bad_homes: int = 4) -> list[HomeCohortValues]:
+    rng = random.Random(seed)
+    return [HomeCohortValues(f"h{i}", "E8450", "24.10.0" if i < bad_homes else "23.05.5",
+                             {"stability": rng.gauss(shift if i < bad_homes else 0.0, 4)}) for i in range(300)]
+
+
+def test_asking_24_times_a_day_splits_the_level_over_the_looks() -> None:
+    # Four homes 6 points down: one daily look calls it; one of 24 hourly looks needs more evidence.
+    marginal = small_rollout(4, -6)
+    assert [f.firmware for f in analyse_with_change(marginal, [], ("stability",))] == ["24.10.0"]
+    assert analyse_with_change(marginal, [], ("stability",), looks=24) == []
+    # The rollout that drops clients (12 points) is named at the hourly level too.
+    clear = small_rollout(4, -12)
+    assert [(f.firmware, f.component) for f in analyse_with_change(clear, [], ("stability",), looks=24)] == \
+        [("24.10.0", "stability")]

@@ -1,0 +1,32 @@
+-- As cohort_residuals.sql, but each home's MEDIAN hourly residual over [%(start)s, %(end)s) instead of the mean:
+-- the hourly cohort pass looks at a few hours, where one hour (the upgrade's own reboot) would dominate a mean,
+-- while a defect (clients dropping, added latency) shows in most hours and moves the median.
+WITH q AS (
+    SELECT q.home_key, coalesce(h.region, '-') AS region, extract(hour FROM q.bucket)::integer AS hod,
+           q.wifi, q.access, q.health, q.stability,
+           -hh.internet_rtt_ms AS rtt, -hh.internet_jitter_ms AS jitter, -hh.cpu_pct AS cpu
+    FROM qoe_hourly q
+    JOIN homes h USING (home_key)
+    LEFT JOIN home_hourly hh ON hh.home_key = q.home_key AND hh.bucket = q.bucket
+    WHERE q.bucket >= %(start)s AND q.bucket < %(end)s
+),
+strata AS (
+    SELECT region, hod, avg(wifi) AS wifi, avg(access) AS access, avg(health) AS health, avg(stability) AS stability,
+           avg(rtt) AS rtt, avg(jitter) AS jitter, avg(cpu) AS cpu
+    FROM q GROUP BY region, hod
+),
+gw AS (
+    SELECT DISTINCT ON (home_key) home_key, model, firmware
+    FROM gateways WHERE model IS NOT NULL AND firmware IS NOT NULL
+    ORDER BY home_key, last_seen DESC NULLS LAST
+)
+SELECT q.home_key, gw.model, gw.firmware,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.wifi - s.wifi) AS wifi,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.access - s.access) AS access,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.health - s.health) AS health,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.stability - s.stability) AS stability,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.rtt - s.rtt) AS rtt_ms,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.jitter - s.jitter) AS jitter_ms,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.cpu - s.cpu) AS cpu_pct
+FROM q JOIN strata s USING (region, hod) JOIN gw USING (home_key)
+GROUP BY q.home_key, gw.model, gw.firmware
