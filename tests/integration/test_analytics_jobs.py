@@ -82,9 +82,11 @@ def test_a_rebooting_gateway_is_on_the_daily_struggling_list_and_healthy_homes_a
     assert row["action"] and "gateway" in row["action"]
 
 
-def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int]
-                 ) -> None:
-    pr = [v for _ in targets for v in (1, 10, lost, int(rtt * 10), int(rtt * 15), 20)]  # 6 per probe, 0.1 ms
+def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int],
+                 first_hop_rtt: float | None = None) -> None:
+    """One report's probes: the first target is the first hop (at ``first_hop_rtt`` when given), the rest ``rtt``."""
+    rtts = [first_hop_rtt if i == 0 and first_hop_rtt is not None else rtt for i in range(len(targets))]
+    pr = [v for r in rtts for v in (1, 10, lost, int(r * 10), int(r * 15), 20)]  # 6 per probe, 0.1 ms
     conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, pr_target,"
                  " pr) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s)",
                  (ts, home_key, int(ts.timestamp()) // 300, targets, pr))
@@ -116,6 +118,36 @@ def test_node_outage_becomes_one_incident_naming_the_node_and_closes_when_it_end
     assert opened.detected_at - onset <= timedelta(minutes=6)
     [inc] = findings_store.incidents_between(conn, None, None)
     assert inc.ended_at is not None and len(inc.homes) == 6
+
+
+def test_congestion_beyond_the_first_hop_across_a_region_is_named_within_six_minutes(conn) -> None:
+    # Evening congestion upstream of the access network grows slowly: 5 minutes in, each home's round trip beyond
+    # the first hop is only ~4 ms up (its first hop unchanged), far below what one home needs to count as degraded
+    # on its own round trip; every home of the region rising together is the incident.
+    targets = [label(conn, "first_hop"), label(conn, "1.1.1.1")]
+    keys = {}
+    for node in ("north-a1-n1", "north-a1-n2", "north-a2-n1", "south-a1-n1", "south-a2-n1"):
+        for i in range(5):
+            keys[f"{node}-{i}"] = add_home(conn, f"{node}-h{i}", node)
+    onset = T0 + timedelta(hours=19, minutes=30)
+    for hid, k in keys.items():
+        for hour in range(24):
+            hourly(conn, k, T0 + timedelta(hours=hour - 24))  # normally: first hop 2 ms, beyond it 10 ms more
+        t = T0 + timedelta(hours=18, minutes=int(hid[-1]))
+        while t < onset + timedelta(minutes=20):
+            ramp = 0.8 * max(0.0, (t - onset).total_seconds() / 60) if hid.startswith("north") else 0.0
+            probe_report(conn, k, t, 12.0 + ramp, 0, targets, first_hop_rtt=2.0)
+            t += timedelta(minutes=5)
+    opened = []
+    for minute in range(-40, 12):
+        opened += [i for i in incident_job.run_incidents(conn, onset + timedelta(minutes=minute)) if i.is_open]
+    assert opened, "the regional congestion was not found"
+    first = min(opened, key=lambda i: i.detected_at)
+    assert first.detected_at > onset, "an incident before the congestion began"
+    assert first.detected_at - onset <= timedelta(minutes=6)
+    assert (first.level, first.area) == ("region", "north")
+    assert "round trip up beyond the first hop" in first.why
+    assert all(inc.area == "north" for inc in findings_store.incidents_between(conn, None, None))
 
 
 def test_incident_homes_are_kept_off_the_struggling_list(conn) -> None:
