@@ -189,6 +189,38 @@ def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(c
     assert "DESKTOP-7" in row["reasons"][0]["text"] and "malware" in row["action"]
 
 
+def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_when_they_stay(conn) -> None:
+    # Two households fade the same way over 10 days; in "leaving" the TV has left the Wi-Fi on the judged day,
+    # in "staying" the TV and the speaker are still associated (the people are out: not churn). Steady homes
+    # give the fleet's own ratio.
+    web = label(conn, "web")
+    homes = {name: add_home(conn, name) for name in ("leaving", "staying", "s1", "s2", "s3", "s4")}
+    tvs = {name: add_device(conn, k, f"aa:bb:cc:00:01:{i:02d}", "tv", f"TV-{name}")
+           for i, (name, k) in enumerate(homes.items())}
+    speakers = {name: add_device(conn, k, f"aa:bb:cc:00:02:{i:02d}", "speaker")
+                for i, (name, k) in enumerate(homes.items())}
+    for offset in range(28):
+        day = T0 - timedelta(days=offset)
+        for name, k in homes.items():
+            fade = name in ("leaving", "staying")
+            wan = int(4e9 * (min(1.0, 0.1 + 0.09 * offset) if fade else 1.0))
+            conn.execute("INSERT INTO home_daily (home_key, bucket, reports, wan_rx_bytes, wan_tx_bytes) VALUES"
+                         " (%s, %s, 288, %s, %s)", (k, day, wan * 9 // 10, wan // 10))
+            gone = name == "leaving" and offset == 0
+            on = [speakers[name]] if gone else [tvs[name], speakers[name]]
+            for dev in on:
+                conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 50000000, 100, 50, 10, 3600)",
+                             (k, day, dev, web))
+            conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags,"
+                         " st_device, st_q, st_c) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s)",
+                         (day + timedelta(hours=12), k, 1000 - offset, on, [50, -55, -58, 300, 300, 0] * len(on),
+                          [1e6, 1e7, 1e4, 10.0] * len(on)))
+    assert activity_job.run_daily(conn, DAY) == 1
+    [row] = findings_store.list_findings(conn, "activity_change", DAY)
+    assert row["kind"] == "usage_fading"
+    assert "1 of its 2 always-on devices has left the Wi-Fi (tv 'TV-leaving'" in row["reasons"][0]["text"]
+
+
 def test_a_firmware_worse_on_stability_is_named_as_a_cohort(conn) -> None:
     rng = random.Random(5)
     for i in range(80):
