@@ -82,9 +82,11 @@ def test_a_rebooting_gateway_is_on_the_daily_struggling_list_and_healthy_homes_a
     assert row["action"] and "gateway" in row["action"]
 
 
-def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int]
-                 ) -> None:
-    pr = [v for _ in targets for v in (1, 10, lost, int(rtt * 10), int(rtt * 15), 20)]  # 6 per probe, 0.1 ms
+def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int],
+                 first_hop_rtt: float | None = None) -> None:
+    """One report's probes: the first target is the first hop (at ``first_hop_rtt`` when given), the rest ``rtt``."""
+    rtts = [first_hop_rtt if i == 0 and first_hop_rtt is not None else rtt for i in range(len(targets))]
+    pr = [v for r in rtts for v in (1, 10, lost, int(r * 10), int(r * 15), 20)]  # 6 per probe, 0.1 ms
     conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, pr_target,"
                  " pr) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s)",
                  (ts, home_key, int(ts.timestamp()) // 300, targets, pr))
@@ -116,6 +118,36 @@ def test_node_outage_becomes_one_incident_naming_the_node_and_closes_when_it_end
     assert opened.detected_at - onset <= timedelta(minutes=6)
     [inc] = findings_store.incidents_between(conn, None, None)
     assert inc.ended_at is not None and len(inc.homes) == 6
+
+
+def test_congestion_beyond_the_first_hop_across_a_region_is_named_within_six_minutes(conn) -> None:
+    # Evening congestion upstream of the access network grows slowly: 5 minutes in, each home's round trip beyond
+    # the first hop is only ~4 ms up (its first hop unchanged), far below what one home needs to count as degraded
+    # on its own round trip; every home of the region rising together is the incident.
+    targets = [label(conn, "first_hop"), label(conn, "1.1.1.1")]
+    keys = {}
+    for node in ("north-a1-n1", "north-a1-n2", "north-a2-n1", "south-a1-n1", "south-a2-n1"):
+        for i in range(5):
+            keys[f"{node}-{i}"] = add_home(conn, f"{node}-h{i}", node)
+    onset = T0 + timedelta(hours=19, minutes=30)
+    for hid, k in keys.items():
+        for hour in range(24):
+            hourly(conn, k, T0 + timedelta(hours=hour - 24))  # normally: first hop 2 ms, beyond it 10 ms more
+        t = T0 + timedelta(hours=18, minutes=int(hid[-1]))
+        while t < onset + timedelta(minutes=20):
+            ramp = 0.8 * max(0.0, (t - onset).total_seconds() / 60) if hid.startswith("north") else 0.0
+            probe_report(conn, k, t, 12.0 + ramp, 0, targets, first_hop_rtt=2.0)
+            t += timedelta(minutes=5)
+    opened = []
+    for minute in range(-40, 12):
+        opened += [i for i in incident_job.run_incidents(conn, onset + timedelta(minutes=minute)) if i.is_open]
+    assert opened, "the regional congestion was not found"
+    first = min(opened, key=lambda i: i.detected_at)
+    assert first.detected_at > onset, "an incident before the congestion began"
+    assert first.detected_at - onset <= timedelta(minutes=6)
+    assert (first.level, first.area) == ("region", "north")
+    assert "round trip up beyond the first hop" in first.why
+    assert all(inc.area == "north" for inc in findings_store.incidents_between(conn, None, None))
 
 
 def test_incident_homes_are_kept_off_the_struggling_list(conn) -> None:
@@ -155,6 +187,38 @@ def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(c
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
     assert row["kind"] == "smtp_spam" and row["mac"] == "aa:bb:cc:00:00:01" and row["app"] == "smtp"
     assert "DESKTOP-7" in row["reasons"][0]["text"] and "malware" in row["action"]
+
+
+def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_when_they_stay(conn) -> None:
+    # Two households fade the same way over 10 days; in "leaving" the TV has left the Wi-Fi on the judged day,
+    # in "staying" the TV and the speaker are still associated (the people are out: not churn). Steady homes
+    # give the fleet's own ratio.
+    web = label(conn, "web")
+    homes = {name: add_home(conn, name) for name in ("leaving", "staying", "s1", "s2", "s3", "s4")}
+    tvs = {name: add_device(conn, k, f"aa:bb:cc:00:01:{i:02d}", "tv", f"TV-{name}")
+           for i, (name, k) in enumerate(homes.items())}
+    speakers = {name: add_device(conn, k, f"aa:bb:cc:00:02:{i:02d}", "speaker")
+                for i, (name, k) in enumerate(homes.items())}
+    for offset in range(28):
+        day = T0 - timedelta(days=offset)
+        for name, k in homes.items():
+            fade = name in ("leaving", "staying")
+            wan = int(4e9 * (min(1.0, 0.1 + 0.09 * offset) if fade else 1.0))
+            conn.execute("INSERT INTO home_daily (home_key, bucket, reports, wan_rx_bytes, wan_tx_bytes) VALUES"
+                         " (%s, %s, 288, %s, %s)", (k, day, wan * 9 // 10, wan // 10))
+            gone = name == "leaving" and offset == 0
+            on = [speakers[name]] if gone else [tvs[name], speakers[name]]
+            for dev in on:
+                conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 50000000, 100, 50, 10, 3600)",
+                             (k, day, dev, web))
+            conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags,"
+                         " st_device, st_q, st_c) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s)",
+                         (day + timedelta(hours=12), k, 1000 - offset, on, [50, -55, -58, 300, 300, 0] * len(on),
+                          [1e6, 1e7, 1e4, 10.0] * len(on)))
+    assert activity_job.run_daily(conn, DAY) == 1
+    [row] = findings_store.list_findings(conn, "activity_change", DAY)
+    assert row["kind"] == "usage_fading"
+    assert "1 of its 2 always-on devices has left the Wi-Fi (tv 'TV-leaving'" in row["reasons"][0]["text"]
 
 
 def test_a_firmware_worse_on_stability_is_named_as_a_cohort(conn) -> None:

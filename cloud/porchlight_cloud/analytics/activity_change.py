@@ -60,6 +60,11 @@ FADING_MAX_RELATIVE = 0.35
 FADING_NORMAL_DAY = 0.85
 FADING_MIN_TRANSITION_DAYS = 2
 FADING_TRANSITION_FLOOR = 0.15
+#: A fading household is one whose devices leave: at least this many of its always-on Wi-Fi devices (TV, speaker,
+#: console, camera...: classes that stay associated while the people are out or away) that were on the Wi-Fi on
+#: most of its normal days were not on it at all on the judged day. Away or on holiday those stay associated.
+FADING_MIN_DEVICES_LEFT = 1
+ALWAYS_ON_CLASSES = frozenset({"tv", "streamer", "console", "speaker", "iot", "camera", "printer", "nas"})
 #: Floors of the spread (in the quantity's unit) so that a perfectly regular history does not explode z.
 FLOOR_BYTES = 5_000_000.0
 FLOOR_FLOWS = 10.0
@@ -136,6 +141,9 @@ class HomeActivity:
     fleet_fade_ratio: float = 1.0  # the fleet's median (last 7 days / earlier median) over the same days
     #: Every device of the home (not only the ones judged): bytes on the judged day and its normal for that day.
     device_days: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: The home's always-on Wi-Fi devices that were regulars on its normal days, and of them, those that were not on
+    #: the Wi-Fi at all on the judged day (labels); None when not known.
+    always_on: tuple[int, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,16 +336,23 @@ def _fading(home: HomeActivity) -> ActivityChange | None:
     transition = [r for r in after if FADING_TRANSITION_FLOOR < r < FADING_NORMAL_DAY]
     if len(transition) < FADING_MIN_TRANSITION_DAYS:
         return None  # one step down: a trip away, not a household drifting off
+    regulars, left = home.always_on if home.always_on is not None else (0, ())
+    if regulars and len(left) < FADING_MIN_DEVICES_LEFT:
+        return None  # its always-on devices are all still there: the people are out or away, not leaving
     fade_days = len(after)
+    gone = (f" {len(left)} of its {regulars} always-on devices {'has' if len(left) == 1 else 'have'} left the "
+            f"Wi-Fi ({', '.join(left[:4])})." if left else "")
     text = (f"The household used {human_bytes(sum(days[-2:]) / 2)} a day over the last two days against "
             f"{human_bytes(base)} a day normally ({now:.0%} of its normal, after allowing for the whole fleet's "
-            f"change), coming down gradually over {fade_days} days.")
+            f"change), coming down gradually over {fade_days} days.{gone}")
     return ActivityChange(home.home_id, "usage_fading", None, None, round(-(1 - now) * 10, 1), fade_days * 24,
                           "The household's use of the service is fading",
                           (Reason("usage_fading", text, {"bytes_per_day_recent": round(sum(days[-2:]) / 2),
                                                          "bytes_per_day_normal": round(base),
                                                          "relative_recent": round(now, 2),
                                                          "fade_days": fade_days,
+                                                         "always_on_devices": regulars,
+                                                         "always_on_left": len(left),
                                                          "daily_relative": ", ".join(f"{r:.2f}" for r in rel),
                                                          "fleet_ratio": round(fleet, 2)}),),
                           ACTIONS["usage_fading"], None)

@@ -33,6 +33,8 @@ WEEK_OFFSETS = (7, 14, 21, 28)
 DAY_OFFSETS = (1, 2, 3, 4, 5, 6)
 MIN_DAYS_FOR_HOUR_OF_DAY = 3
 MIN_WEEKS_FOR_HOUR_OF_WEEK = 3
+#: An always-on device is a regular of the household when it was on the Wi-Fi on this share of the normal days.
+REGULAR_SHARE = 0.8
 #: 1 in this many homes feeds the peer normals.
 PEER_SAMPLE = 20
 
@@ -133,6 +135,7 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
     if fading:
         for r in conn.execute(sql("activity_home_daily_bytes"), {"homes": sorted(fading), "day": day}):
             daily[int(r[0])].append(float(r[2]))
+    always_on = _always_on(conn, day, sorted(fading)) if fading else {}
     no_peer = Baseline(0.0, 0.0, 0, "peers")
 
     out: list[tuple[int, ac.HomeActivity, dict[str, int]]] = []
@@ -198,8 +201,23 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),
-                                              fading.get(home_key, 1.0), device_days), device_keys))
+                                              fading.get(home_key, 1.0), device_days,
+                                              always_on.get(home_key, (0, ()))), device_keys))
     return out
+
+
+def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """Per home: its regular always-on Wi-Fi devices, and the labels of those not on the Wi-Fi on ``day``."""
+    regulars: dict[int, int] = defaultdict(int)
+    left: dict[int, list[str]] = defaultdict(list)
+    with conn.cursor(row_factory=dict_row) as cur:
+        for r in cur.execute(sql("activity_fading_devices"), {"homes": homes, "day": day}):
+            if r["device_class"] not in ac.ALWAYS_ON_CLASSES or r["normal_days"] < REGULAR_SHARE * r["home_days"]:
+                continue
+            regulars[int(r["home_key"])] += 1
+            if not r["on_today"]:
+                left[int(r["home_key"])].append(device_label(r["hostname"], r["device_class"], r["mac"] or ""))
+    return {h: (n, tuple(sorted(left.get(h, [])))) for h, n in regulars.items()}
 
 
 def run_daily(conn: psycopg.Connection[Any], day: date, segments: dict[int, Segment] | None = None) -> int:

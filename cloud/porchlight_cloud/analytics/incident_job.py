@@ -19,18 +19,24 @@ WINDOW = timedelta(minutes=30)
 LOOKBACK = timedelta(hours=6)
 
 
+def _float(v: Any) -> float | None:
+    return float(v) if v is not None else None
+
+
 def home_states(conn: psycopg.Connection[Any], now: datetime) -> list[incidents.HomeState]:
     """Every home that reported in the last LOOKBACK, with its latest probe results and normal round trip."""
     params = {"now": now, "window": WINDOW, "lookback": LOOKBACK, "stale": incidents.STALE_AFTER,
               "loss_pct": 2 * incidents.DEGRADED_LOSS_PCT, "min_lost": incidents.DEGRADED_MIN_LOST,
               "rtt_factor": incidents.DEGRADED_RTT_FACTOR,
-              "rtt_extra_ms": incidents.DEGRADED_RTT_EXTRA_MS}
+              "rtt_extra_ms": incidents.DEGRADED_RTT_EXTRA_MS,
+              "excess_rise_ms": incidents.EXCESS_RISE_MS, "excess_rise_share": incidents.EXCESS_RISE_SHARE}
     with conn.cursor(row_factory=dict_row) as cur:
         return [incidents.HomeState(r["home_id"], r["region"], r["area"], r["node"], r["last_report"],
                                     r["lost"], r["sent"],
                                     float(r["rtt_ms"]) if r["rtt_ms"] is not None else None,
                                     float(r["normal_rtt_ms"]) if r["normal_rtt_ms"] is not None else None,
-                                    r["first_bad"])
+                                    r["first_bad"], _float(r["first_hop_rtt_ms"]),
+                                    _float(r["normal_excess_ms"]))
                 for r in cur.execute(sql("incident_home_states"), params)]
 
 

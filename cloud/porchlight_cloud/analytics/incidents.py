@@ -23,6 +23,11 @@ DEGRADED_LOSS_PCT = 1.0
 #: ...or its round trip beyond the first hop exceeded its own normal by this factor and this many ms...
 DEGRADED_RTT_FACTOR = 1.5
 DEGRADED_RTT_EXTRA_MS = 10.0
+#: ...or the part of its round trip beyond the first hop (internet minus first hop: the home's own line and its
+#: queueing cancel out) rose above its own normal by this many ms and this share: small for one home, but many
+#: homes of one area rising together at once is how congestion upstream of the access network starts...
+EXCESS_RISE_MS = 2.0
+EXCESS_RISE_SHARE = 0.15
 #: ...or it stopped reporting: its last report is older than this while it reported recently.
 STALE_AFTER = timedelta(minutes=12)
 #: A group is an incident candidate with at least this many degraded homes, this share of its homes...
@@ -55,6 +60,8 @@ class HomeState:
     rtt_ms: float | None = None
     normal_rtt_ms: float | None = None
     first_bad: datetime | None = None  # earliest bad probe of the current degradation, when known
+    first_hop_rtt_ms: float | None = None
+    normal_excess_ms: float | None = None  # normal internet minus first-hop round trip
 
     def path(self, level: str) -> str | None:
         """The home's area at ``level`` as a path ('north', 'north/a3', 'north/a3/n12'); None when unknown."""
@@ -74,7 +81,17 @@ def degradation(h: HomeState, now: datetime) -> str | None:
     if h.rtt_ms is not None and h.normal_rtt_ms is not None and \
             h.rtt_ms >= max(DEGRADED_RTT_FACTOR * h.normal_rtt_ms, h.normal_rtt_ms + DEGRADED_RTT_EXTRA_MS):
         return f"round trip {h.rtt_ms:.0f} ms against {h.normal_rtt_ms:.0f} ms normally"
+    rise = excess_rise(h)
+    if rise is not None and rise >= max(EXCESS_RISE_MS, EXCESS_RISE_SHARE * max(0.0, h.normal_excess_ms or 0.0)):
+        return f"round trip beyond the first hop up {rise:.0f} ms"
     return None
+
+
+def excess_rise(h: HomeState) -> float | None:
+    """How much the round trip beyond the first hop exceeds the home's normal for it (ms); None when unknown."""
+    if h.rtt_ms is None or h.first_hop_rtt_ms is None or h.normal_excess_ms is None:
+        return None
+    return h.rtt_ms - h.first_hop_rtt_ms - h.normal_excess_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +130,23 @@ def binomial_tail(k: int, n: int, p: float) -> float:
     return min(1.0, total)
 
 
+def _kind_of(reason: str) -> str:
+    """The kind of a home's degradation, for counting ('high packet loss', ...)."""
+    if reason.startswith("no report"):
+        return "no recent report"
+    if reason.endswith("packet loss"):
+        return "high packet loss"
+    if reason.startswith("round trip beyond"):
+        return "round trip up beyond the first hop"
+    if reason.startswith("round trip"):
+        return "high round-trip time"
+    return reason
+
+
 def _summary(reasons: Iterable[str]) -> str:
     counts: dict[str, int] = {}
     for r in reasons:
-        key = r.split(" against")[0] if r.startswith("round trip") else r
-        key = "no recent report" if key.startswith("no report") else key
-        key = "high packet loss" if key.endswith("packet loss") else key
-        key = "high round-trip time" if key.startswith("round trip") else key
+        key = _kind_of(r)
         counts[key] = counts.get(key, 0) + 1
     return ", ".join(f"{n} with {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 

@@ -138,3 +138,18 @@ def test_a_holiday_that_quiets_the_whole_fleet_does_not_flood_the_list() -> None
     holiday = [daily(4e9, [*[4e9 * (1 - 0.1 * i) for i in range(7)], *[1.2e9] * 7]) for _ in range(100)]
     fleet = fleet_fade_ratio(holiday)
     assert daily_list(HomeActivity(f"h{i}", (), STREAMER, d, fleet) for i, d in enumerate(holiday)) == []
+
+
+def test_a_fading_household_is_one_whose_always_on_devices_leave() -> None:
+    # Two households whose use came down the same way over the last days: in one, the TV and the speaker have
+    # left the Wi-Fi (the household is moving away from the service); in the other, every always-on device is
+    # still there (a quieter fortnight, a trip on top: the people are out, their devices are not gone).
+    fading = daily(4e9, [3.5e9, 3e9, 2.8e9, 2.5e9, 2.2e9, 2e9, 1.8e9, 1.4e9, 1.2e9, 1e9, 9e8, 8e8, 6e8, 5e8])
+    fleet = fleet_fade_ratio([daily(4e9, [4e9] * 14)] * 50 + [fading])
+    leaving = HomeActivity("l", (), STREAMER, fading, fleet, always_on=(4, ("Living-room TV", "speaker")))
+    [change] = judge_home(leaving)
+    assert change.kind == "usage_fading"
+    assert "2 of its 4 always-on devices have left the Wi-Fi (Living-room TV, speaker)" in change.reasons[0].text
+    assert change.reasons[0].numbers["always_on_left"] == 2
+    staying = HomeActivity("s", (), STREAMER, fading, fleet, always_on=(4, ()))
+    assert judge_home(staying) == []

@@ -1,12 +1,15 @@
 """Regional incidents: one incident per simultaneous degradation, named at the smallest area that explains it."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from porchlight_cloud.analytics.incidents import (
     CLOSE_AFTER,
     HomeState,
     binomial_tail,
+    degradation,
     detect,
+    excess_rise,
     homes_in_incidents,
     reconcile,
 )
@@ -99,3 +102,36 @@ def test_a_node_found_a_minute_before_its_area_is_merged_into_one_incident() -> 
 
 def test_the_whole_fleet_going_quiet_is_a_collection_outage_not_a_regional_incident() -> None:
     assert detect(fleet(stale={"h"}), NOW) == []
+
+
+def upstream(h: HomeState, first_hop: float, internet: float, normal_excess: float = 15.0) -> HomeState:
+    """The home with its latest first-hop and internet round trips and its normal gap between the two."""
+    return replace(h, rtt_ms=internet, first_hop_rtt_ms=first_hop, normal_rtt_ms=first_hop + normal_excess,
+                   normal_excess_ms=normal_excess)
+
+
+def test_the_start_of_congestion_beyond_the_first_hop_across_a_region_is_a_regional_incident() -> None:
+    # 6 minutes into an evening's congestion: each home's round trip beyond the first hop is up only 4 ms (far
+    # from the 1.5 x its normal a single home needs), but every home of region r1 rises at once.
+    homes = [upstream(h, 10.0, 10.0 + 15.0 + (4.0 if h.region == "r1" else 0.0)) for h in fleet()]
+    found = detect(homes, NOW)
+    assert [(c.level, c.area) for c in found] == [("region", "r1")]
+    assert "round trip up beyond the first hop" in found[0].why
+
+
+def test_a_busy_line_raises_the_first_hop_too_and_is_not_upstream_congestion() -> None:
+    # Every home of r1 is loaded in the evening: first hop and internet both 8 ms up, the gap as usual.
+    homes = [upstream(h, 18.0 if h.region == "r1" else 10.0, (18.0 if h.region == "r1" else 10.0) + 15.0)
+             for h in fleet()]
+    assert detect(homes, NOW) == []
+
+
+def test_a_rise_within_the_usual_variation_beyond_the_first_hop_is_not_degraded() -> None:
+    h = upstream(fleet()[0], 10.0, 10.0 + 15.0 + 1.5)
+    assert excess_rise(h) == 1.5
+    assert degradation(h, NOW) is None
+    # On a long path the bar is a share of the normal gap: 5 ms more on a 60 ms gap is ordinary.
+    far = upstream(fleet()[0], 10.0, 10.0 + 60.0 + 5.0, normal_excess=60.0)
+    assert degradation(far, NOW) is None
+    assert degradation(upstream(fleet()[0], 10.0, 10.0 + 60.0 + 10.0, normal_excess=60.0), NOW) == \
+        "round trip beyond the first hop up 10 ms"
