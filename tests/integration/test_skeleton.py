@@ -50,7 +50,7 @@ def test_report_published_by_a_gateway_is_stored_and_served_by_the_api(db_url, m
                         {"ts": 1_750_000_300, "uptime_s": 1060, "cpu_pct": 30.0, "mem_used_pct": 50.0,
                          "wan_rx_bytes": 2_000_000, "wan_tx_bytes": 70_000, "wan_up": True}],
              "stations": [{"ts": 1_750_000_300, "mac": "aa:bb:cc:00:00:01", "radio": "phy1-ap0", "band": "5",
-                           "signal_dbm": -61, "tx_rate_mbps": 866.7, "rx_rate_mbps": 433.3,
+                           "signal_dbm": -61, "signal_avg_dbm": -61, "tx_rate_mbps": 866.7, "rx_rate_mbps": 433.3,
                            "tx_bytes": 123_456, "rx_bytes": 7_890, "tx_packets": 200, "tx_retries": 20}],
              "devices": [{"mac": "aa:bb:cc:00:00:01", "hostname": "laptop", "device_class": "laptop"}]},
         )
