@@ -51,6 +51,9 @@ def stations(records: list[Record]) -> list[Record]:
     """One ``stations`` record per station."""
     out = []
     for rs in _group(records, "mac").values():
+        if len(rs) == 1:
+            out.append(_one_station(rs[0]))
+            continue
         last = rs[-1]
         signal = [r["signal_dbm"] for r in rs]
         tx_rate = [r["tx_rate_mbps"] for r in rs]
@@ -73,6 +76,25 @@ def stations(records: list[Record]) -> list[Record]:
     return out
 
 
+def _one_station(r: Record) -> Record:
+    """``stations`` of a single sample (hourly history has one sample per report): what the general case
+    gives for n = 1, without its per-field lists (means of one value are the value, as a float where rounded)."""
+    return {
+        "mac": r["mac"], "radio": r["radio"], "band": r["band"], "samples": 1,
+        "signal_dbm": r["signal_dbm"], "signal_avg_dbm": round(float(r["signal_dbm"])),
+        "signal_min_dbm": r["signal_dbm"], "noise_dbm": round(float(r["noise_dbm"])),
+        "tx_rate_mbps": round(float(r["tx_rate_mbps"]), 1), "tx_rate_min_mbps": r["tx_rate_mbps"],
+        "rx_rate_mbps": round(float(r["rx_rate_mbps"]), 1),
+        "tx_mcs": r["tx_mcs"], "tx_nss": r["tx_nss"], "tx_width_mhz": r["tx_width_mhz"],
+        "rx_mcs": r["rx_mcs"], "rx_nss": r["rx_nss"], "rx_width_mhz": r["rx_width_mhz"],
+        "tx_retries": r["tx_retries"], "tx_failed": r["tx_failed"], "tx_bytes": r["tx_bytes"],
+        "rx_bytes": r["rx_bytes"], "tx_packets": r["tx_packets"], "rx_packets": r["rx_packets"],
+        "inactive_ms": r["inactive_ms"], "connected_s": r["connected_s"],
+        "expected_tput_mbps": round(float(r["expected_tput_mbps"]), 1),
+        "airtime_tx_ms": r["airtime_tx_ms"], "airtime_rx_ms": r["airtime_rx_ms"], "standard": r["standard"],
+    }
+
+
 def apps(records: list[Record]) -> list[Record]:
     """One ``apps`` record per (device, application).
 
@@ -82,6 +104,12 @@ def apps(records: list[Record]) -> list[Record]:
     """
     out = []
     for (mac, app), rs in _group(records, "mac", "app").items():
+        if len(rs) == 1:  # one sample: flows, new flows and destinations are that sample's
+            r = rs[0]
+            out.append({"mac": mac, "app": app, "bytes_up": r["bytes_up"], "bytes_down": r["bytes_down"],
+                        "packets_up": r["packets_up"], "packets_down": r["packets_down"], "flows": r["flows"],
+                        "new_flows": r["new_flows"], "dests": r["dests"], "active_samples": 1})
+            continue
         flows = [r["flows"] for r in rs]
         dests = [r["dests"] for r in rs]
         new = sum(r["new_flows"] for r in rs)
