@@ -76,9 +76,9 @@ def make_cadence(start_ts: int, days: float, *, report_s: int = DEFAULT_REPORT_S
     phases: list[Phase] = []
     t = start_ts
     if history_days > 0:
-        end = t + int(history_days * 86_400)
+        end = t + round(history_days * 86_400)
         phases.append(Phase(t, end, history_report_s, history_sample_s))
         t = end
     if days > 0:
-        phases.append(Phase(t, t + int(days * 86_400), report_s, sample_s))
+        phases.append(Phase(t, t + round(days * 86_400), report_s, sample_s))
     return Cadence(tuple(phases))

@@ -21,6 +21,13 @@ def test_history_phase_comes_first_at_the_coarse_cadence() -> None:
     assert cadence.expected_reports() == 48 + 288
 
 
+def test_fractional_days_round_to_whole_seconds_so_a_run_can_end_on_midnight() -> None:
+    # 8 hours as a float (8/24 day) is 28799.99... seconds: the run must still end exactly 8 h later.
+    cadence = make_cadence(MONDAY, 8 / 24, history_days=4 + 16 / 24)
+    assert cadence.focus_start_ts == MONDAY + 4 * 86_400 + 16 * 3600
+    assert cadence.end_ts == MONDAY + 5 * 86_400
+
+
 def test_a_report_interval_must_hold_whole_samples() -> None:
     with pytest.raises(ValueError, match="multiple"):
         make_cadence(MONDAY, 1, report_s=300, sample_s=70)
