@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from machine import describe
 from porchlight_agent.collectors.apps import AppsCollector
 from porchlight_agent.collectors.base import record_to_wire
 from porchlight_agent.collectors.health import HealthCollector
@@ -36,6 +37,7 @@ from porchlight_agent.loop import Intervals, SamplingLoop
 from porchlight_agent.report import HeaderIdentity, ReportBuilder
 from porchlight_agent.sources import CommandNotFound, Sources
 from porchlight_wire.codec import DictionaryStore, Encoder
+from rss import bare_interpreter_rss_kb, daemon_import_rss_kb, rss_kb
 
 DEVICES = 40
 STATIONS = {"phy0-ap0": 6, "phy1-ap0": 10}
@@ -212,52 +214,6 @@ def remove_tree(path: Path) -> None:
     os.rmdir(path)
 
 
-def rss_kb() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def bare_interpreter_rss_kb() -> int:
-    """RSS of a bare interpreter on this machine (what no agent code can make smaller)."""
-    import subprocess
-
-    code = ("for line in open('/proc/self/status'):\n"
-            "    if line.startswith('VmRSS:'): print(line.split()[1])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(done.stdout.strip())
-
-
-def daemon_import_rss_kb(without_ssl: bool) -> int:
-    """RSS of a fresh interpreter that imported the daemon (paho included), optionally as on a gateway whose
-    Python lacks OpenSSL's modules: OpenWrt's python3-openssl carries _ssl and _hashlib, and a gateway on
-    plain MQTT need not install it (hashlib then uses Python's built-in hashes)."""
-    import subprocess
-
-    block = "import sys; sys.modules['_ssl'] = sys.modules['_hashlib'] = None\n" if without_ssl else ""
-    code = (block + "import porchlight_agent.daemon\n"
-            "for line in open('/proc/self/status'):\n"
-            "    if line.startswith('VmRSS:'): print(line.split()[1])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(done.stdout.strip())
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (f"cpu: {model}; cores: {os.cpu_count()}; python {platform.python_version()} "
-            f"({platform.python_implementation()}) on {platform.system()} {platform.release()}")
-
-
 def build(root: Path) -> tuple[BenchHome, list[Any]]:
     home = BenchHome(root)
     sources = Sources(root=root, runner=home.run, udp=fake_resolver, clock_ticks=100)
@@ -337,7 +293,7 @@ def parse_args(argv: list[str]) -> Args:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
     imported = rss_kb()
-    print(machine())
+    print(describe())
     print(f"home: {DEVICES} devices, {sum(STATIONS.values())} stations on {len(STATIONS)} radios, "
           f"{FLOWS} conntrack entries ({CHURN} replaced per cycle)")
 
