@@ -50,6 +50,10 @@ class CommandTarget(Protocol):
         """Hand new classification tables to the collectors that classify; return which took them."""
         ...
 
+    def set_dictionary(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Compress with the home dictionary in ``set_dictionary`` arguments from now on; return what is used."""
+        ...
+
     def notified(self, notification: Notification, via: str) -> None:
         """Record that a notification was handed to the local hook (an event in the next report)."""
         ...
@@ -156,4 +160,6 @@ class CommandHandler:
             except OSError as exc:
                 raise CommandFailed(f"cannot store the tables: {exc.strerror}") from None
             return self.target.update_app_tables(args["version"], args["tables"])
+        if command.cmd == "set_dictionary":
+            return self.target.set_dictionary(args)
         raise CommandFailed(f"command {command.cmd!r} is not supported by this agent")

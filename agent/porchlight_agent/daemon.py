@@ -15,10 +15,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Final
 
-from porchlight_wire.codec import DEFAULT_MAX_MESSAGE_BYTES, DictionaryStore, Encoder
+from porchlight_wire.codec import DEFAULT_MAX_MESSAGE_BYTES, Encoder
 from porchlight_wire.topics import topic_for
 
-from . import __version__
+from . import __version__, dictionaries
 from .collectors.base import Collector
 from .commands import CommandFailed, CommandHandler, load_app_tables
 from .config import AgentConfig
@@ -102,13 +102,9 @@ def gateway_identity(cfg: AgentConfig, sources: Sources, collectors: Sequence[Co
 
 
 def make_encoder(cfg: AgentConfig) -> Encoder:
-    """zstd with the newest shipped dictionary, else plain zstd, else zlib (as the codec option allows)."""
-    if cfg.codec in ("zlib", "json"):
-        return Encoder(prefer=cfg.codec)
-    store = DictionaryStore.shipped()
-    newest = store.newest()
-    dictionary = store.raw(newest) if newest is not None else None
-    return Encoder(dictionary, zstd_level=cfg.zstd_level, prefer=cfg.codec)
+    """The home dictionary the cloud issued (kept in data_dir), else the newest shipped dictionary, else
+    plain zstd, else zlib (as the codec option allows)."""
+    return dictionaries.make_encoder(cfg.data_dir, cfg.gateway_id, cfg.codec, cfg.zstd_level)
 
 
 def make_clock(cfg: AgentConfig) -> Clock:
@@ -263,6 +259,20 @@ class Agent:
                 applied.append(collector.name)
         log.info("event=app_tables_updated version=%s applied_to=%s", version, ",".join(applied) or "-")
         return {"version": version, "applied_to": applied}
+
+    def set_dictionary(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Compress with the home dictionary the cloud issued, from the next report on, and keep it."""
+        try:
+            encoder = dictionaries.home_encoder(args, self.cfg.gateway_id, self.cfg.codec, self.cfg.zstd_level)
+        except dictionaries.HomeDictionaryRefused as exc:
+            raise CommandFailed(str(exc)) from None
+        try:
+            dictionaries.store_home_dictionary(self.cfg.data_dir, args)
+        except OSError as exc:
+            raise CommandFailed(f"cannot store the dictionary: {exc.strerror}") from None
+        previous, self.encoder = self.encoder.dict_id, encoder
+        log.info("event=home_dictionary_in_use dict_id=%d previous=%d", encoder.dict_id, previous)
+        return {"dict_id": encoder.dict_id, "codec": encoder.codec_name, "previous_dict_id": previous}
 
     def notified(self, notification: Notification, via: str) -> None:
         """Note the notification in the next report."""

@@ -8,6 +8,7 @@
     porchlight retention               drop chunks older than their retention, compact closed chunks
     porchlight homes import FILE.csv   load homes (region, plan, tenure, gateway) from the subscriber system
     porchlight metrics                 print the ingest metrics of all workers (Prometheus text)
+    porchlight dictionaries issue      issue home dictionaries to busy gateways (--send: and install them)
 
 Every option is also an environment variable (see porchlight_cloud.config); flags win.
 """
@@ -162,6 +163,37 @@ def cmd_metrics(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dictionaries_issue(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Issue (and with --send, install) home dictionaries; print one line per gateway."""
+    import psycopg
+    from porchlight_wire import DictionaryStore
+
+    from . import home_dictionaries
+    from .commands import CommandSender, MqttLogin
+    from .store import dictionaries
+
+    with psycopg.connect(settings.db_url, autocommit=True) as conn:
+        store = DictionaryStore.shipped()
+        dictionaries.load_into(conn, store)
+        chosen = home_dictionaries.candidates(conn, gateway_ids=args.gateway or None,
+                                              min_payload_bytes=args.min_payload_bytes,
+                                              refresh_days=args.refresh_days)
+        issued = home_dictionaries.issue(conn, chosen, store)
+    outcomes = {}
+    if args.send and issued:
+        login = MqttLogin(settings.mqtt_host, settings.mqtt_port, settings.mqtt_user, settings.mqtt_password,
+                          Path(settings.mqtt_ca_file) if settings.mqtt_tls and settings.mqtt_ca_file else None,
+                          settings.topic_root)
+        outcomes = home_dictionaries.send(CommandSender(login), issued, store, timeout_s=args.timeout)
+    for candidate, home in issued:
+        outcome = outcomes.get(candidate.gateway_id)
+        sent = "not sent" if outcome is None else outcome.status + (f" ({outcome.reason})" if outcome.reason else "")
+        print(f"{candidate.gateway_id}\tdict {home.dict_id} on {home.base_id}\treference {len(home.reference)} B "
+              f"of {candidate.reference_ts:%Y-%m-%d %H:%M}\t{sent}")
+    print(f"{len(issued)} home dictionaries issued of {len(chosen)} candidates", file=sys.stderr)
+    return 0 if all(o.status == "ok" for o in outcomes.values()) else 1
+
+
 Handler = Callable[[config.Settings, argparse.Namespace], int]
 
 
@@ -195,6 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import", cmd_homes_import, _DB, "load a homes CSV", homes_sub)
     imp.add_argument("file", help="CSV with home_id and any of subscriber_ref, region, area, node, plan, "
                                   "tenure_start, gateway_id")
+    dicts = sub.add_parser("dictionaries", help="compression dictionaries")
+    dicts_sub = dicts.add_subparsers(dest="dictionaries_command", required=True)
+    issue = add("issue", cmd_dictionaries_issue, _DB + _MQTT, "issue home dictionaries to busy gateways", dicts_sub)
+    issue.add_argument("--gateway", action="append", help="only this gateway (any size; repeatable)")
+    issue.add_argument("--min-payload-bytes", type=int, default=1_500,
+                       help="size on the wire of a full report that marks a busy home (default 1500)")
+    issue.add_argument("--refresh-days", type=float, default=7.0,
+                       help="re-issue when the reference is this much newer than the gateway's dictionary")
+    issue.add_argument("--send", action="store_true", help="send set_dictionary and wait for the acks")
+    issue.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each ack")
     register_analytics(sub)
     return parser
 

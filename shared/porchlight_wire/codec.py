@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -27,10 +28,12 @@ from .errors import (
     DecompressError,
     DecompressionBombError,
     EnvelopeError,
+    ForeignDictionaryError,
     MalformedJsonError,
     SizeLimitError,
     UnknownDictionaryError,
 )
+from .home_dictionary import HomeDictionary, is_home_dictionary_id
 
 try:  # zstandard is not in every OpenWrt feed: fall back to zlib where it is missing.
     import zstandard
@@ -93,11 +96,18 @@ def parse_envelope(message: bytes) -> tuple[Envelope, bytes]:
 
 
 class DictionaryStore:
-    """The zstd dictionaries one side knows, by id. The cloud keeps every dictionary it ever issued."""
+    """The zstd dictionaries one side knows, by id. The cloud keeps every dictionary it ever issued.
 
-    def __init__(self) -> None:
+    Fleet dictionaries (trained, id in their header) are all kept. Home dictionaries (one per gateway, see
+    ``home_dictionary``) are kept up to ``home_capacity``, least recently used first out: the cloud holds
+    every one in its database and loads them back on demand.
+    """
+
+    def __init__(self, home_capacity: int = 20_000) -> None:
         self._raw: dict[int, bytes] = {}
         self._decompressors: dict[int, Any] = {}
+        self._home: OrderedDict[int, HomeDictionary] = OrderedDict()
+        self._home_capacity = home_capacity
 
     @classmethod
     def shipped(cls) -> DictionaryStore:
@@ -112,31 +122,64 @@ class DictionaryStore:
     def add(self, data: bytes) -> int:
         """Add a trained dictionary and return its id (the id zstd wrote into it)."""
         dict_id = dictionary_id(data)
+        if is_home_dictionary_id(dict_id):
+            raise EnvelopeError(f"a trained dictionary may not use the home dictionary id {dict_id}")
         self._raw[dict_id] = data
         self._decompressors.pop(dict_id, None)
         return dict_id
 
+    def add_home(self, home: HomeDictionary) -> int:
+        """Keep a gateway's home dictionary; UnknownDictionaryError when its base is not known here."""
+        self.raw(home.base_id)
+        self._home[home.dict_id] = home
+        self._home.move_to_end(home.dict_id)
+        self._decompressors.pop(home.dict_id, None)
+        while len(self._home) > self._home_capacity:
+            evicted, _ = self._home.popitem(last=False)
+            self._decompressors.pop(evicted, None)
+        return home.dict_id
+
     def ids(self) -> list[int]:
-        """Ids of all known dictionaries, oldest trained first is not guaranteed: sorted by id."""
+        """Ids of the fleet dictionaries known here, sorted."""
         return sorted(self._raw)
 
     def raw(self, dict_id: int) -> bytes:
-        """The dictionary's bytes; UnknownDictionaryError when this side does not have it."""
+        """A fleet dictionary's bytes; UnknownDictionaryError when this side does not have it."""
         try:
             return self._raw[dict_id]
         except KeyError:
             raise UnknownDictionaryError(f"dictionary {dict_id} is not known here") from None
 
+    def home(self, dict_id: int) -> HomeDictionary:
+        """A home dictionary; UnknownDictionaryError when it is not (or no longer) held here."""
+        try:
+            home = self._home[dict_id]
+        except KeyError:
+            raise UnknownDictionaryError(f"home dictionary {dict_id} is not known here") from None
+        self._home.move_to_end(dict_id)
+        return home
+
+    def content(self, dict_id: int) -> Any:
+        """The ``zstandard.ZstdCompressionDict`` of any known dictionary, fleet or home."""
+        zstd = _zstd()
+        if is_home_dictionary_id(dict_id):
+            home = self.home(dict_id)
+            return zstd.ZstdCompressionDict(home.content(self.raw(home.base_id)),
+                                            dict_type=zstd.DICT_TYPE_RAWCONTENT)
+        return zstd.ZstdCompressionDict(self.raw(dict_id))
+
     def newest(self) -> int | None:
-        """The id the agent should compress with: the last one added, None when there is none."""
+        """The fleet dictionary the agent should compress with: the last one added, None when there is none."""
         return next(reversed(self._raw), None)
 
     def decompressor(self, dict_id: int) -> Any:
         """A cached zstd decompressor for one dictionary."""
         dctx = self._decompressors.get(dict_id)
         if dctx is None:
-            dctx = _zstd().ZstdDecompressor(dict_data=_zstd().ZstdCompressionDict(self.raw(dict_id)))
+            dctx = _zstd().ZstdDecompressor(dict_data=self.content(dict_id))
             self._decompressors[dict_id] = dctx
+        elif is_home_dictionary_id(dict_id):
+            self._home.move_to_end(dict_id)
         return dctx
 
 
@@ -154,7 +197,8 @@ class Encoder:
     """Compresses report bodies with the best codec this side has.
 
     Preference: zstd with the given dictionary, plain zstd, then zlib. Encoders are reusable and keep their
-    compression context, so encoding a report costs no set-up.
+    compression context, so encoding a report costs no set-up. ``raw_dict_id`` says that ``dictionary`` is
+    raw content (a home dictionary's, ``HomeDictionary.content``) to be named by that id in the envelope.
     """
 
     def __init__(
@@ -164,6 +208,7 @@ class Encoder:
         zstd_level: int = DEFAULT_ZSTD_LEVEL,
         zlib_level: int = DEFAULT_ZLIB_LEVEL,
         prefer: str = "auto",
+        raw_dict_id: int | None = None,
     ) -> None:
         if prefer not in ("auto", "zstd", "zlib", "json"):
             raise ValueError(f"prefer must be auto, zstd, zlib or json, not {prefer!r}")
@@ -177,11 +222,16 @@ class Encoder:
                 raise CodecUnavailableError("zstandard is not installed")
             self.codec = CODEC_ZLIB
         elif dictionary is not None:
-            self.dict_id = dictionary_id(dictionary)
+            if raw_dict_id is not None:
+                if not is_home_dictionary_id(raw_dict_id):
+                    raise ValueError(f"raw content dictionaries use home dictionary ids, not {raw_dict_id}")
+                self.dict_id = raw_dict_id
+                zdict = zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+            else:
+                self.dict_id = dictionary_id(dictionary)
+                zdict = zstandard.ZstdCompressionDict(dictionary)
             self.codec = CODEC_ZSTD_DICT
-            self._cctx = zstandard.ZstdCompressor(
-                level=zstd_level, dict_data=zstandard.ZstdCompressionDict(dictionary), write_content_size=True
-            )
+            self._cctx = zstandard.ZstdCompressor(level=zstd_level, dict_data=zdict, write_content_size=True)
         else:
             self.codec = CODEC_ZSTD
             self._cctx = zstandard.ZstdCompressor(level=zstd_level, write_content_size=True)
@@ -224,8 +274,12 @@ class Decoder:
         self.max_body_bytes = max_body_bytes
         self._plain_dctx: Any = zstandard.ZstdDecompressor() if zstandard is not None else None
 
-    def body(self, message: bytes) -> tuple[Envelope, bytes]:
-        """Check the size, parse the envelope and decompress; return the envelope and the JSON body."""
+    def body(self, message: bytes, gateway_id: str | None = None) -> tuple[Envelope, bytes]:
+        """Check the size, parse the envelope and decompress; return the envelope and the JSON body.
+
+        ``gateway_id`` is the sender (from the topic the broker's ACL holds it to): a home dictionary
+        issued to another gateway is refused with ForeignDictionaryError before anything is decompressed.
+        """
         if len(message) > self.max_message_bytes:
             raise SizeLimitError(f"message of {len(message)} bytes exceeds {self.max_message_bytes}")
         envelope, packed = parse_envelope(message)
@@ -238,6 +292,11 @@ class Decoder:
         elif envelope.codec == CODEC_ZSTD:
             body = self._unzstd(packed, self._plain_dctx_or_fail(), 0)
         else:
+            if gateway_id is not None and is_home_dictionary_id(envelope.dict_id):
+                owner = self.dictionaries.home(envelope.dict_id).gateway_id
+                if owner != gateway_id:
+                    raise ForeignDictionaryError(f"home dictionary {envelope.dict_id} was issued to gateway "
+                                                 f"{owner!r}, not {gateway_id!r}")
             dctx = self.dictionaries.decompressor(envelope.dict_id)
             body = self._unzstd(packed, dctx, envelope.dict_id)
         return envelope, body

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .errors import CommandError
+from .home_dictionary import from_command_args
 
 MAX_COMMAND_BYTES: Final = 256 * 1024
 ACK_STATUSES: Final = ("ok", "rejected", "failed")
@@ -58,6 +59,12 @@ COMMANDS: Final = {
         CommandSpec("update_app_tables", "Replace the application classification tables (prefixes, ports, "
                     "name patterns) with a new version.",
                     {"version": ("str", True), "tables": ("object", True)}),
+        CommandSpec("set_dictionary", "Compress reports from now on with this gateway's home dictionary: the "
+                    "fleet dictionary base_id followed by reference (a recent report body of this gateway, "
+                    "zlib-compressed, base64); crc32 is the CRC-32 of the composed content. The gateway "
+                    "keeps it across restarts; 'failed' when it lacks zstandard or the base.",
+                    {"dict_id": ("int", True), "base_id": ("int", True), "reference": ("str", True),
+                     "crc32": ("int", True)}),
     )
 }
 
@@ -145,6 +152,8 @@ def parse_command(payload: bytes, now_ts: int | None = None) -> Command:
         raise CommandError(f"command expired at {expires}")
     if name == "set_intervals":
         _check_intervals(args)
+    elif name == "set_dictionary":
+        from_command_args(args, "")
     return Command(cid, spec.name, args, issued, expires)
 
 

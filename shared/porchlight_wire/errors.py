@@ -43,6 +43,12 @@ class UnknownDictionaryError(WireError):
     reason = "unknown_dictionary"
 
 
+class ForeignDictionaryError(WireError):
+    """The message names a home dictionary that was issued to another gateway."""
+
+    reason = "foreign_dictionary"
+
+
 class CodecUnavailableError(WireError):
     """The message needs a compression module (zstandard) that is not installed here."""
 

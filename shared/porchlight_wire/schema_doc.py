@@ -59,6 +59,11 @@ def render() -> str:
         "diagnosis-only columns (marked below): the cloud stores nothing of them; a report of kind "
         "`diagnosis` carries every column. The cloud reads an absent column as null, in 1.0 and 1.1 alike.",
         "",
+        "Dictionary ids below 2^31 name fleet dictionaries (trained zstd dictionaries; the id is also in the "
+        "dictionary's header). Ids from 2^31 to 2^32-1 name home dictionaries: zstd raw content made of a fleet "
+        "dictionary followed by one of that gateway's own recent report bodies, issued by the cloud to one "
+        "gateway with the `set_dictionary` command and valid only for messages from that gateway.",
+        "",
         "Timestamps are Unix epoch seconds (UTC). Counters marked as deltas cover the sample interval and "
         "are never negative.",
         "",

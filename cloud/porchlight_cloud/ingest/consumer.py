@@ -31,7 +31,15 @@ import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from porchlight_wire import Decoder, DictionaryStore, UnknownDictionaryError, WireError, subscription
+from porchlight_wire import (
+    Decoder,
+    DictionaryStore,
+    UnknownDictionaryError,
+    WireError,
+    is_home_dictionary_id,
+    parse_envelope,
+    subscription,
+)
 
 from ..config import Settings
 from ..store import dictionaries as dictionaries_store
@@ -96,6 +104,7 @@ class Consumer:
         self._writer: Writer | None = None
         self._started_at = datetime.now(UTC)
         self._dictionaries_loaded_at = 0.0
+        self._decoder_conn: psycopg.Connection[Any] | None = None
         self._client = self._make_client()
 
     # ---------------------------------------------------------------------------------------------- MQTT
@@ -204,6 +213,26 @@ class Consumer:
             added = dictionaries_store.load_into(conn, self.dictionaries)
         if added:
             log.info("event=dictionaries_loaded added=%d known=%d", added, len(self.dictionaries.ids()))
+
+    def _load_home_dictionary(self, payload: bytes) -> bool:
+        """From the decoder's thread: fetch the home dictionary a message names (issued after this worker
+        last held it); True when it is now known. The decoder's own connection, opened on first need."""
+        try:
+            dict_id = parse_envelope(payload)[0].dict_id
+        except WireError:
+            return False
+        if not is_home_dictionary_id(dict_id):
+            return False
+        if self._decoder_conn is None or self._decoder_conn.closed:
+            self._decoder_conn = psycopg.connect(self.settings.db_url, autocommit=True, connect_timeout=5)
+        home = dictionaries_store.home(self._decoder_conn, dict_id)
+        if home is None:
+            return False
+        try:
+            self.dictionaries.add_home(home)
+        except UnknownDictionaryError:
+            return False     # its base is newer than this worker's fleet dictionaries: the reload finds it
+        return True
 
     def _restore_metrics(self) -> None:
         assert self._conn is not None
@@ -356,6 +385,8 @@ class Consumer:
             try:
                 return summarize(decode(incoming, self.decoder, self.settings.topic_root))
             except UnknownDictionaryError:
+                if self._load_home_dictionary(incoming.payload):
+                    return summarize(decode(incoming, self.decoder, self.settings.topic_root))
                 if time.monotonic() - self._dictionaries_loaded_at < DICTIONARY_RELOAD_S:
                     raise
                 self._reload_dictionaries()  # a dictionary issued after we started: look again once

@@ -57,7 +57,7 @@ def decode(incoming: Incoming, decoder: Decoder, root: str | None = None) -> Rep
     topic = parse_topic(incoming.topic)
     if topic.kind != "report" or (root is not None and topic.root != root):
         raise NotAReportError(f"topic {incoming.topic!r} is not a report topic under {root}")
-    envelope, body = decoder.body(incoming.payload)
+    envelope, body = decoder.body(incoming.payload, topic.gateway_id)
     doc = validate_report(parse_json(body, LOADS))
     header = doc["header"]
     if header["home_id"] != topic.home_id or header["gateway_id"] != topic.gateway_id:

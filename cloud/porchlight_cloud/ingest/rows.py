@@ -68,6 +68,7 @@ class Summary:
     devices: list[tuple[Any, ...]] = field(default_factory=list)
     hours: set[int] = field(default_factory=set)
     macs: set[str] = field(default_factory=set)   # every device MAC the report mentions
+    reference: bool = False                       # a periodic report with a full inventory: home dictionary input
 
 
 HEALTH_COLUMNS: Final = ("health_samples", "uptime_s", "reboots", "load1", "cpu_pct", "cpu_max_pct",
@@ -98,6 +99,7 @@ def summarize(report: Report) -> Summary:
         _health(doc.get("health"), interval),
     )
     summary.hours.add(hour_of(h["end_ts"]))
+    summary.reference = h.get("inventory") == "full" and header[2] == 0
     if doc.get("stations"):
         _stations(doc["stations"], interval, summary)
     if doc.get("radios"):

@@ -21,6 +21,7 @@ from typing import Any, Final
 import psycopg
 
 from ..store import devices as devices_store
+from ..store import dictionaries as dictionaries_store
 from ..store import gateways as gateways_store
 from ..store import homes as homes_store
 from ..store import pgbinary, staging
@@ -245,6 +246,12 @@ class Writer:
             seen[gateway_key] = max(seen.get(gateway_key, 0.0), s.report.incoming.received_at)
         gateways_store.update_state(cur, [
             (g, *_software(s), _dt(seen[g]), s.boot_id, s.seq, _dt(s.end_ts)) for g, s in newest.items()])
+        references: dict[int, Summary] = {}
+        for s, gateway_key, _, _ in fresh:
+            if s.reference and (gateway_key not in references or s.end_ts > references[gateway_key].end_ts):
+                references[gateway_key] = s
+        dictionaries_store.keep_references(cur, [(g, _dt(s.end_ts), s.report.incoming.payload)
+                                                 for g, s in references.items()])
         reports_store.mark_dirty(cur, ((home_key, _hour(hour)) for s, _, home_key, _ in fresh for hour in s.hours))
 
     def _resolve_boots(self, cur: psycopg.Cursor[Any], accepted: list[tuple[Summary, int, int]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from porchlight_wire.commands import COMMANDS, Ack, Command, command_id_of, parse_ack, parse_command
 from porchlight_wire.errors import CommandError
+from porchlight_wire.home_dictionary import HomeDictionary
 
 
 def test_every_command_in_the_table_round_trips() -> None:
@@ -13,6 +14,7 @@ def test_every_command_in_the_table_round_trips() -> None:
         "diagnose": {},
         "notify": {"title": "t", "message": "m", "url": "https://x", "campaign_id": "c"},
         "update_app_tables": {"version": "v1", "tables": {"ports": {}}},
+        "set_dictionary": HomeDictionary(2**31 + 5, 202612041, "gw-1", b'{"header":{}}').command_args(b"base"),
     }
     assert set(examples) == set(COMMANDS)
     for name, args in examples.items():
