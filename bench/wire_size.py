@@ -6,7 +6,10 @@ one day at 60 s sampling / 300 s reporting (288 reports, each one aggregated rec
 each report compressed on its own as the agent sends it:
 
     (a) raw JSON  (b) JSON+zlib  (c) JSON+zstd  (d) JSON+zstd+dictionary (the newest shipped one)
+    (e) JSON+zstd+home dictionary: the fleet dictionary followed by the home's newest full-inventory report of
+        the day before, as `porchlight dictionaries issue` makes it (porchlight_wire.home_dictionary)
 
+Each home is simulated for two days; the figures are of the second day (the first gives the reference).
 The evaluated homes (seeds < 1000) are not the ones the dictionary was trained on (seeds 1000-1119).
 
     .venv/bin/python bench/wire_size.py            # schema 1.1 as the agent sends it
@@ -33,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zstandard
 from homes import BUSY, TYPICAL, Profile, SyntheticHome
 from porchlight_cloud.dictionaries import train
-from porchlight_wire.codec import DEFAULT_ZLIB_LEVEL, DEFAULT_ZSTD_LEVEL, DictionaryStore, json_bytes
+from porchlight_wire import HOME_DICT_MIN_ID, HomeDictionary
+from porchlight_wire.codec import DEFAULT_ZLIB_LEVEL, DEFAULT_ZSTD_LEVEL, DictionaryStore, Encoder, json_bytes
 from porchlight_wire.schema import DIAGNOSIS_ONLY
 from train_dictionary import DICT_SIZE, training_samples
 
@@ -58,18 +62,34 @@ def day(profile: Profile, seed: int, **options: Any) -> list[dict[str, Any]]:
     return list(SyntheticHome(profile, seed, **options).reports(REPORTS_PER_DAY))
 
 
-def sizes(bodies: list[bytes], dictionary: bytes, level: int = DEFAULT_ZSTD_LEVEL) -> dict[str, int]:
-    """Total bytes of the bodies under each codec (each message compressed on its own, plus the envelope)."""
+def two_days(profile: Profile, seed: int, **options: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The last full-inventory report of a home's first day (its home dictionary's reference) and its
+    second day of reports."""
+    docs = list(SyntheticHome(profile, seed, **options).reports(2 * REPORTS_PER_DAY))
+    first, second = docs[:REPORTS_PER_DAY], docs[REPORTS_PER_DAY:]
+    reference = [d for d in first if d["header"].get("inventory") == "full"][-1]
+    return reference, second
+
+
+def sizes(bodies: list[bytes], dictionary: bytes, level: int = DEFAULT_ZSTD_LEVEL,
+          reference: bytes | None = None) -> dict[str, int]:
+    """Total bytes of the bodies under each codec (each message compressed on its own, plus the envelope);
+    with a ``reference``, also under the home dictionary made of it."""
     plain = zstandard.ZstdCompressor(level=level, write_content_size=True)
     with_dict = zstandard.ZstdCompressor(level=level, write_content_size=True,
                                          dict_data=zstandard.ZstdCompressionDict(dictionary))
     env = 8 * len(bodies)
-    return {
+    out = {
         "raw": sum(map(len, bodies)) + env,
         "zlib": sum(len(zlib.compress(b, DEFAULT_ZLIB_LEVEL)) for b in bodies) + env,
         "zstd": sum(len(plain.compress(b)) for b in bodies) + env,
         "dict": sum(len(with_dict.compress(b)) for b in bodies) + env,
     }
+    if reference is not None:
+        home = HomeDictionary(HOME_DICT_MIN_ID, 1, "bench", reference)
+        own = Encoder(home.content(dictionary), zstd_level=level, raw_dict_id=home.dict_id)
+        out["home"] = sum(len(own.encode_body(b)) for b in bodies)
+    return out
 
 
 def per_home_day(profile: Profile, dictionary: bytes, transform: Callable[[], Transform] | None = None,
@@ -78,11 +98,12 @@ def per_home_day(profile: Profile, dictionary: bytes, transform: Callable[[], Tr
     transform per home)."""
     totals = []
     for seed in HOMES[profile.name]:
-        docs = day(profile, seed, **options)
+        reference, docs = two_days(profile, seed, **options)
         if transform is not None:
             per_home = transform()
-            docs = [per_home(d) for d in docs]
-        totals.append(sizes([json_bytes(d) for d in docs], dictionary, level))
+            docs = [per_home(d) for d in [reference, *docs]]
+            reference, docs = docs[0], docs[1:]
+        totals.append(sizes([json_bytes(d) for d in docs], dictionary, level, json_bytes(reference)))
     return {k: statistics.mean(t[k] for t in totals) for k in totals[0]}
 
 
@@ -138,10 +159,11 @@ def print_table(title: str, rows: Iterable[tuple[str, dict[str, float]]]) -> Non
     """One block of figures."""
     print(f"\n{title}")
     print(f"  {'home':44s} {'(a) raw':>10s} {'(b) zlib':>10s} {'(c) zstd':>10s} {'(d) +dict':>10s} {'d/b':>6s}"
-          f" {'d/report':>9s}")
+          f" {'d/report':>9s} {'(e) +home':>10s} {'e/b':>6s} {'e/report':>9s}")
     for label, s in rows:
         print(f"  {label:44s} {s['raw'] / 1000:8.0f}KB {s['zlib'] / 1000:8.0f}KB {s['zstd'] / 1000:8.0f}KB "
-              f"{s['dict'] / 1000:8.0f}KB {s['dict'] / s['zlib']:6.2f} {s['dict'] / REPORTS_PER_DAY:8.0f}B")
+              f"{s['dict'] / 1000:8.0f}KB {s['dict'] / s['zlib']:6.2f} {s['dict'] / REPORTS_PER_DAY:8.0f}B "
+              f"{s['home'] / 1000:8.0f}KB {s['home'] / s['zlib']:6.2f} {s['home'] / REPORTS_PER_DAY:8.0f}B")
 
 
 def variants(dictionary: bytes) -> None:
@@ -198,6 +220,13 @@ def main() -> int:
             level=level, dict_data=zstandard.ZstdCompressionDict(dictionary)).compress))
     for name, fn in codecs:
         print(f"  {name:16s} {encode_cost_ms(docs, fn):6.2f} ms")
+    reference, busy = two_days(BUSY, 11)
+    home = HomeDictionary(HOME_DICT_MIN_ID, newest, "bench", json_bytes(reference))
+    fleet = Encoder(dictionary)
+    own = Encoder(home.content(dictionary), raw_dict_id=home.dict_id)
+    print(f"  busy home, {len(busy[:96])} reports, level {DEFAULT_ZSTD_LEVEL}: fleet dictionary "
+          f"{encode_cost_ms(busy[:96], fleet.encode_body):.2f} ms, home dictionary "
+          f"{encode_cost_ms(busy[:96], own.encode_body):.2f} ms")
     start = time.process_time()
     day(TYPICAL, 1)
     build_ms = (time.process_time() - start) * 1000 / REPORTS_PER_DAY
