@@ -22,7 +22,7 @@ from porchlight_wire import DEFAULT_ROOT, Encoder, topic_for
 from .cadence import Cadence, make_cadence
 from .faults import Fault, effects_by_home, plan_faults
 from .fleet import Fleet, FleetSpec, build_fleet
-from .home_sim import HomeSimulator
+from .lockstep_run import lockstep_reports
 from .progress import Progress
 from .publish import BrokerTarget, MqttSink
 from .recordfile import SUFFIX, RecordWriter
@@ -92,44 +92,16 @@ def build_world(config: RunConfig) -> World:
 
 
 def messages(world: World, worker: int = 0, workers: int = 1) -> Iterator[tuple[int, str, bytes]]:
-    """(end_ts, topic, wire message) of every report of this worker's homes, in report-end order."""
+    """(end_ts, topic, wire message) of every report of this worker's homes, in report-end order.
+
+    The lockstep engine simulates the worker's homes together (lockstep_run.py); a home's reports depend
+    only on the config, not on the other homes or the worker split."""
     config = world.config
-    effects = effects_by_home(world.faults)
     homes = world.fleet.homes[worker::workers]
-    sims = [HomeSimulator(h, effects.get(h.home_id, []), world.cadence, config.seed) for h in homes]
     topics = [topic_for(h.home_id, h.gateway_id, "report", config.topic_root) for h in homes]
     encoder = Encoder(zstd_level=config.zstd_level)
-    active = list(range(len(sims)))
-    # A report that ends beyond the current window (the first one after a reboot) waits for its window.
-    held: list[tuple[int, str, bytes] | None] = [None] * len(sims)
-    cadence = world.cadence
-    until = cadence.start_ts
-    while active:
-        # One report interval of simulated time at a time: every home's reports in it, then the next.
-        phase = cadence.phase_at(until)
-        until = min((until // phase.report_s + 1) * phase.report_s, max(phase.end_ts, until + 1))
-        still = []
-        for i in active:
-            sim = sims[i]
-            waiting = held[i]
-            if waiting is not None:
-                if waiting[0] > until:
-                    still.append(i)
-                    continue
-                held[i] = None
-                yield waiting
-            while sim.cursor < until:
-                item = sim.next_report()
-                if item is None:
-                    break
-                message = (item[0], topics[i], encoder.encode(item[1]))
-                if item[0] > until:
-                    held[i] = message
-                    break
-                yield message
-            if sim.cursor < sim.end_ts or held[i] is not None:
-                still.append(i)
-        active = still
+    for i, end_ts, doc in lockstep_reports(homes, effects_by_home(world.faults), world.cadence, config.seed):
+        yield end_ts, topics[i], encoder.encode(doc)
 
 
 # ---- sinks and workers -------------------------------------------------------------------------------------

@@ -124,6 +124,15 @@ class HomeSimulator:
         return kept
 
     def _reboot(self, reboot: Reboot) -> None:
+        agent_start = self.restart(reboot)
+        rng = self.rng
+        for s in self.states:
+            if s.connected:
+                s.connected_since = agent_start - rng.randrange(5, 40)
+
+    def restart(self, reboot: Reboot) -> int:
+        """Apply a reboot to the gateway's side (boot, agent, header, events); returns when the agent starts.
+        The caller moves the devices' connections (the lockstep engine keeps them in arrays)."""
         rng = self.rng
         agent_start = reboot.ts + reboot.down_s
         self.boot_ts = reboot.ts + 20
@@ -140,9 +149,7 @@ class HomeSimulator:
             {"ts": agent_start, "kind": "reboot", "mac": None, "detail": detail},
             {"ts": agent_start, "kind": "agent_start", "mac": None, "detail": None},
         ]
-        for s in self.states:
-            if s.connected:
-                s.connected_since = agent_start - rng.randrange(5, 40)
+        return agent_start
 
     def next_report(self) -> tuple[int, dict[str, Any]] | None:
         """The home's next report as (end_ts, report document), or None when the run is over."""
@@ -169,19 +176,22 @@ class HomeSimulator:
             sections["devices"] = self._inventory_report(end, full)
             for key, order in _ORDER.items():
                 sections[key].sort(key=order)
-            header = {
-                "home_id": self.home.home_id, "gateway_id": self.home.gateway_id, "model": self.home.model,
-                "firmware": self.firmware, "agent_version": AGENT_VERSION, "boot_id": self.boot_id,
-                "seq": self.seq, "start_ts": self.cursor, "end_ts": end, "sample_interval_s": sample_s,
-                "kind": "periodic", "queue_depth": 0, "dropped_reports": 0,
-                "inventory": "full" if full else "changes",
-            }
-            doc = columnar_report(header, sections)
+            doc = columnar_report(self.header(end, sample_s, full), sections)
             self.seq += 1
             self.cursor = end
             self.reports_sent += 1
             return end, doc
         return None
+
+    def header(self, end: int, sample_s: int, full: bool) -> dict[str, Any]:
+        """The header of the report from the cursor to ``end``."""
+        return {
+            "home_id": self.home.home_id, "gateway_id": self.home.gateway_id, "model": self.home.model,
+            "firmware": self.firmware, "agent_version": AGENT_VERSION, "boot_id": self.boot_id,
+            "seq": self.seq, "start_ts": self.cursor, "end_ts": end, "sample_interval_s": sample_s,
+            "kind": "periodic", "queue_depth": 0, "dropped_reports": 0,
+            "inventory": "full" if full else "changes",
+        }
 
     # ---- driving the real agent (mode 1) ----------------------------------------------------------------
 
