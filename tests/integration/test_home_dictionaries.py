@@ -17,7 +17,7 @@ from porchlight_cloud import home_dictionaries
 from porchlight_cloud.commands import CommandSender, MqttLogin
 from porchlight_cloud.ingest.synthetic import Home
 from porchlight_cloud.store import dictionaries as dictionaries_store
-from porchlight_wire import Decoder, DictionaryStore, Encoder, parse_envelope, topic_for
+from porchlight_wire import Decoder, DictionaryStore, Encoder, json_bytes, parse_envelope, topic_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest_support import ingest_thread, publisher, settings_for, wait_for
@@ -125,3 +125,13 @@ def test_a_report_compressed_with_another_gateways_home_dictionary_is_quarantine
         with psycopg.connect(db_url, autocommit=True) as conn:
             detail = conn.execute("SELECT detail FROM quarantine WHERE reason = 'foreign_dictionary'").fetchone()
         assert detail and theirs.gateway_id in detail[0]
+
+
+
+def test_a_trained_dictionary_with_an_id_in_the_home_range_is_refused_with_a_reason(db_url: str) -> None:
+    import zstandard
+    homes = [Home.typical(i) for i in range(10)]
+    samples = [json_bytes(h.report(END + 300 * k)) for h in homes for k in range(10)]
+    data = zstandard.train_dictionary(4096, samples, dict_id=3_000_000_001).as_bytes()
+    with psycopg.connect(db_url, autocommit=True) as conn, pytest.raises(ValueError, match="home dictionary range"):
+        dictionaries_store.add(conn, data)

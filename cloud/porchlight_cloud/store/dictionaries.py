@@ -10,11 +10,18 @@ from typing import Any
 import psycopg
 from porchlight_wire import DictionaryStore, HomeDictionary
 from porchlight_wire.codec import dictionary_id
+from porchlight_wire.home_dictionary import is_home_dictionary_id
 
 
 def add(conn: psycopg.Connection[Any], data: bytes) -> int:
-    """Keep a dictionary (idempotent); return its id."""
+    """Keep a fleet dictionary (idempotent); return its id.
+
+    Ids from 2^31 up belong to home dictionaries, which the cloud numbers itself (see ``add_home``): a trained
+    dictionary carrying one is refused here rather than by the table's check constraint."""
     dict_id = dictionary_id(data)
+    if is_home_dictionary_id(dict_id):
+        raise ValueError(f"dictionary id {dict_id} is in the home dictionary range (2^31 and up); "
+                         "train fleet dictionaries with an id below 2^31")
     with conn.transaction():
         conn.execute("INSERT INTO zstd_dictionaries (dict_id, data) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                      (dict_id, data))
