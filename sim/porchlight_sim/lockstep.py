@@ -25,7 +25,6 @@ from .draws import (
     P_ROAM,
     P_SB_SIZE,
     P_SB_TALK,
-    P_SHARE,
     P_SPELL,
     Draws,
 )
@@ -227,7 +226,8 @@ class Lockstep:
         on = np.where(p <= 0.0, False, np.where(was, u >= leave, (p >= 0.97) | (u < ratio * leave)))
         on &= act_on
         self.spells = np.where(act_on, on, was)
-        share = np.where(was, dt, dt * (0.3 + 0.7 * draws.uniform(lay.act_keys, P_SHARE)))
+        # Every interval a spell is on carries the whole interval (see traffic.app_usage: totals independent of dt).
+        share = dt
         noise = np.exp(draws.normal(lay.act_keys, P_NOISE, _RATE_NOISE_SIGMA))
         w = np.where(on, share * noise, 0.0)
         down = np.bincount(lay.act_slot, weights=lay.act_down * w, minlength=L)

@@ -166,7 +166,10 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
         spells[i] = on
         if not on:
             continue
-        share = dt if was else dt * (0.3 + 0.7 * rng.random())
+        # The whole interval, also for a spell that just began: the chain's share of intervals on is the
+        # activity's propensity at any cadence, so bytes per day do not depend on dt (crediting a fresh spell
+        # with part of its interval lost 15 % of the traffic at a 15-minute cadence against a 1-minute one).
+        share = dt
         noise = _RATE_NOISE[rng.getrandbits(NORMAL_BITS)]
         entry = usage.get(act.app)
         down = act.down_kbps * KBPS_TO_BYTES_PER_S * share * noise
