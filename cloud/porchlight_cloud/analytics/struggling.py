@@ -22,6 +22,10 @@ RELATIVE_CAP = 75.0
 #: for at least SUSTAINED_HOURS hours of the window (an interfered channel all afternoon).
 SUSTAINED_DROP = 15.0
 SUSTAINED_HOURS = 6
+#: ... or this many points below the normal in hours whose reasons name a crowded channel (other networks' air):
+#: a neighbour flooding the channel all morning costs "only" 10-15 points, but it is a cause a rep can act on (a
+#: channel change) and it is not where the home normally is.
+SUSTAINED_AIR_DROP = 10.0
 #: An hour counts as "in use" when the home moved at least this much; poor hours in use weigh double.
 IN_USE_BYTES = 20_000_000
 #: Places a fault can be, from the home outwards, with the words a rep uses.
@@ -114,6 +118,11 @@ def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
     return ("access_network", None) if first_hop else ("region", None)
 
 
+def _crowded_air(hour: HourlyScore) -> bool:
+    """The hour's reasons name a Wi-Fi channel crowded by other networks."""
+    return any(r.code == "channel_busy" for r in hour.reasons)
+
+
 def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, segment: Segment | None,
           incident_hours: frozenset[datetime] = frozenset(), *, min_poor_hours: int | None = None,
           recent: bool = False, explained: frozenset[str] = frozenset()) -> StrugglingFinding | None:
@@ -121,7 +130,8 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
 
     An hour is poor when its score is under the segment's absolute bar, or more than the segment's drop below
     the home's own normal (median hourly score) and also under RELATIVE_CAP. Hours inside a regional incident the home
-    belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count.
+    belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count, or
+    SUSTAINED_AIR_DROP points in hours with a crowded channel.
     ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``, near-real-time) count.
     ``explained`` names components a cohort finding already explains for this home (its gateway's model and
     firmware were found worse on them): when that is what pulls the home down, the cohort is the finding and the
@@ -143,8 +153,9 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
             poor.append(h)
     if len(poor) < need and normal is not None and normal.n >= 24 and not recent:
         moderate_bar = min(RELATIVE_CAP + 5.0, normal.median - SUSTAINED_DROP)
+        air_bar = min(RELATIVE_CAP + 10.0, normal.median - SUSTAINED_AIR_DROP)
         moderate = [h for h in scored if h.hour not in incident_hours and h.score is not None
-                    and h.score < moderate_bar]
+                    and (h.score < moderate_bar or (h.score < air_bar and _crowded_air(h)))]
         if len(moderate) >= SUSTAINED_HOURS:
             poor = moderate
     if len(poor) < need or worst_component(poor) in explained:

@@ -63,7 +63,9 @@ def judge_window(conn: psycopg.Connection[Any], start: datetime, end: datetime, 
     in_incident = _incident_hours(incidents, start, end)
     min_hours = NEW_SUBSCRIBER.min_poor_hours_recent if recent else NEW_SUBSCRIBER.min_poor_hours_daily
     params = {"start": start, "end": end, "abs_bar": max(NEW_SUBSCRIBER.poor_score, ESTABLISHED.poor_score),
-              "drop": min(NEW_SUBSCRIBER.drop_points, ESTABLISHED.drop_points), "min_hours": min_hours}
+              "drop": min(NEW_SUBSCRIBER.drop_points, ESTABLISHED.drop_points), "min_hours": min_hours,
+              "sustained_drop": struggling.SUSTAINED_DROP, "air_drop": struggling.SUSTAINED_AIR_DROP,
+              "sustained_hours": 10_000 if recent else struggling.SUSTAINED_HOURS}
     by_home: dict[int, list[dict[str, Any]]] = defaultdict(list)
     by_cohort: dict[int, set[str]] = defaultdict(set)
     for home_key, component in conn.execute(sql("cohort_explained_homes"), {"end": end}):

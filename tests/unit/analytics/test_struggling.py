@@ -81,3 +81,15 @@ def test_a_long_moderate_drop_below_its_own_normal_is_listed_but_a_short_one_is_
     assert judge("h", day({h: 74 for h in range(9, 13)}), normal, ESTABLISHED) is None
     f = judge("h", day({h: 74 for h in range(9, 16)}, wifi=60), normal, ESTABLISHED)
     assert f is not None and f.poor_hours == 7 and f.place in {"home_wifi", "home_device"}
+
+
+def test_a_morning_of_a_crowded_channel_ten_points_below_normal_is_listed_as_the_wifi() -> None:
+    normal = Baseline(median=96.0, mad=1.0, n=24 * 14)
+    busy = Reason("channel_busy", "The 5 GHz Wi-Fi channel was busy 54% of the time", {"band": "5",
+                                                                                   "foreign_busy_pct": 54.0})
+    f = judge("h", day({h: 83 for h in range(7, 13)}, wifi=77, reasons=(busy,)), normal, ESTABLISHED)
+    assert f is not None and f.poor_hours == 6 and f.place == "home_wifi"
+    assert any(r.code == "channel_busy" for r in f.reasons)
+    # The same drop without a crowded channel is not enough, nor a shorter spell of the crowded one.
+    assert judge("h", day({h: 83 for h in range(7, 13)}, wifi=77), normal, ESTABLISHED) is None
+    assert judge("h", day({h: 83 for h in range(7, 11)}, wifi=77, reasons=(busy,)), normal, ESTABLISHED) is None
