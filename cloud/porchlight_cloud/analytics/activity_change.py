@@ -297,11 +297,10 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
         return None  # the whole home is quiet: a day away or a holiday, not this device
     other_bytes = sum(h.bytes for a in d.apps if a.app not in group for h in a.hours)
     left = d.associated is False
+    silent_yesterday = not d.active_yesterday.get(kind, True)
     unbroken = days >= SILENT_UNBROKEN_HABIT_DAYS and active_days == days
-    one_day = unbroken and d.active_yesterday.get(kind, True)
-    if not left and (other_bytes < SILENT_MIN_OTHER_BYTES
-                     or others < (HOUSEHOLD_ACTIVE_SHARE_UNBROKEN if one_day else HOUSEHOLD_ACTIVE_SHARE_IDLE)
-                     or (d.active_yesterday.get(kind, True) and not unbroken)):
+    if not left and (other_bytes < SILENT_MIN_OTHER_BYTES or not (silent_yesterday or unbroken)
+                     or others < (HOUSEHOLD_ACTIVE_SHARE_UNBROKEN if unbroken else HOUSEHOLD_ACTIVE_SHARE_IDLE)):
         # Still on the Wi-Fi: a day without streaming happens in a home that skips days; two in a row for a daily
         # habit, or one for a habit never broken before, does not.
         return None
@@ -309,7 +308,7 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
     first = min(hs[0].hour for hs in active)
     state = ("It has left the Wi-Fi" if left else
              f"It is still connected (other traffic: {human_bytes(other_bytes)}) but has not {what.split()[0]} "
-             + ("since yesterday" if not d.active_yesterday.get(kind, True) else "all day, for the first time"))
+             + ("since yesterday" if silent_yesterday else "all day, for the first time"))
     text = (f"The {d.label} {what} on {active_days} of its last {days} comparable days, normally about "
             f"{human_bytes(exp)} during {len(active)} of these hours, but moved only {human_bytes(obs)} of it in the "
             f"last 24 hours. {state}, while the rest of the household used "
