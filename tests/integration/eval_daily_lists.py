@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from porchlight_cloud.analytics import schedule
+from porchlight_cloud.analytics import findings_store, schedule
 from porchlight_cloud.store import migrate
 from test_analytics_simulated_fleet import load_run, run_bounds
 
@@ -73,8 +73,8 @@ def main() -> None:
             for name in LISTS:
                 listed = [r[0] for r in conn.execute(
                     "SELECT DISTINCT h.home_id FROM findings f JOIN homes h USING (home_key) "
-                    "WHERE f.list = %s AND f.day = %s AND f.run_id = (SELECT max(run_id) FROM findings "
-                    "WHERE list = %s AND day = %s) ORDER BY 1", (name, day, name, day)).fetchall()]
+                    f"WHERE f.list = %s AND f.day = %s AND {findings_store.CURRENT_DAILY} ORDER BY 1",
+                    (name, day)).fetchall()]
                 explained = [h for h in listed if h in truth.get(day, {})]
                 rate = 1000.0 * len(listed) / homes
                 if history >= MIN_HISTORY_DAYS:

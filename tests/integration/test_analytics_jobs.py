@@ -82,6 +82,21 @@ def test_a_rebooting_gateway_is_on_the_daily_struggling_list_and_healthy_homes_a
     assert row["action"] and "gateway" in row["action"]
 
 
+def test_a_rerun_that_finds_nothing_empties_the_day_and_keeps_the_earlier_list_as_history(conn) -> None:
+    [home] = [add_home(conn, "h000")]
+    for hour in range(24):
+        hourly(conn, home, T0 + timedelta(hours=hour), reboots=3 if 8 <= hour < 14 else 0)
+    schedule.run_daily(conn, DAY)
+    assert [r["home_id"] for r in findings_store.list_findings(conn, "struggling_daily", DAY)] == ["h000"]
+    # The reboots were a data error: corrected, the day is analysed again and its list is empty now.
+    conn.execute("UPDATE home_hourly SET reboots = 0 WHERE home_key = %s", (home,))
+    schedule.run_daily(conn, DAY)
+    assert findings_store.list_findings(conn, "struggling_daily", DAY) == []
+    stored = conn.execute("SELECT count(*) FROM findings WHERE list = 'struggling_daily' AND day = %s",
+                          (DAY,)).fetchone()
+    assert stored == (1,)
+
+
 def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int],
                  first_hop_rtt: float | None = None) -> None:
     """One report's probes: the first target is the first hop (at ``first_hop_rtt`` when given), the rest ``rtt``."""

@@ -43,10 +43,6 @@ STREAMING_ACTIVE_HOUR_BYTES = 100_000_000
 GAMING_ACTIVE_HOUR_BYTES = 10_000_000
 #: Silence means something only for a daily habit: the device streamed (played) on this share of its earlier days.
 SILENT_HABIT_SHARE = 0.8
-#: A habit unbroken over at least this many comparable days (the device streamed on every one of them) makes one
-#: whole silent day enough while the device is still on the Wi-Fi and the rest of the household is as busy as
-#: usual; a habit with gaps needs two silent days in a row (one day without TV is normal in such a home).
-SILENT_UNBROKEN_HABIT_DAYS = 6
 #: A device still on the Wi-Fi is "on but not streaming" only when its other applications moved this much; an
 #: associated device that moved nothing at all was simply not used that day.
 SILENT_MIN_OTHER_BYTES = 2_000_000
@@ -57,9 +53,6 @@ SILENT_MAX_SHARE = 0.05
 #: more for a device still on the Wi-Fi that merely stopped streaming (a quieter household watches less).
 HOUSEHOLD_ACTIVE_SHARE = 0.5
 HOUSEHOLD_ACTIVE_SHARE_IDLE = 0.8
-#: ... and for the first silent day of an unbroken habit: the household is home (a day out takes its phones and
-#: laptops along, well under half its normal), if quieter without the device it relied on every evening.
-HOUSEHOLD_ACTIVE_SHARE_UNBROKEN = 0.6
 #: Fading household: the last two days against the median of the days before the last week, relative to the
 #: fleet's own ratio; and the use came down over several days (a fade), not in one step (a trip away).
 FADING_MIN_PRIOR_DAYS = 5
@@ -298,17 +291,16 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
     other_bytes = sum(h.bytes for a in d.apps if a.app not in group for h in a.hours)
     left = d.associated is False
     silent_yesterday = not d.active_yesterday.get(kind, True)
-    unbroken = days >= SILENT_UNBROKEN_HABIT_DAYS and active_days == days
-    if not left and (other_bytes < SILENT_MIN_OTHER_BYTES or not (silent_yesterday or unbroken)
-                     or others < (HOUSEHOLD_ACTIVE_SHARE_UNBROKEN if unbroken else HOUSEHOLD_ACTIVE_SHARE_IDLE)):
-        # Still on the Wi-Fi: a day without streaming happens in a home that skips days; two in a row for a daily
-        # habit, or one for a habit never broken before, does not.
+    if not left and (other_bytes < SILENT_MIN_OTHER_BYTES or not silent_yesterday
+                     or others < HOUSEHOLD_ACTIVE_SHARE_IDLE):
+        # Still on the Wi-Fi: one day without streaming is normal even for a TV that streamed on every one of its
+        # last comparable days (about 5 % of such TVs a day on the healthy simulated fleet); two in a row is not.
         return None
     z = (obs - exp) / spread if spread > 0 else -99.0
     first = min(hs[0].hour for hs in active)
     state = ("It has left the Wi-Fi" if left else
              f"It is still connected (other traffic: {human_bytes(other_bytes)}) but has not {what.split()[0]} "
-             + ("since yesterday" if silent_yesterday else "all day, for the first time"))
+             "since yesterday")
     text = (f"The {d.label} {what} on {active_days} of its last {days} comparable days, normally about "
             f"{human_bytes(exp)} during {len(active)} of these hours, but moved only {human_bytes(obs)} of it in the "
             f"last 24 hours. {state}, while the rest of the household used "

@@ -133,7 +133,8 @@ def _flags(conn: psycopg.Connection[Any]) -> list[Flag]:
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             "SELECT h.home_id, f.list, f.kind, f.place, f.day, f.first_flagged_at, f.last_flagged_at, f.as_of"
-            " FROM findings f JOIN homes h ON h.home_key = f.home_key WHERE f.home_key IS NOT NULL").fetchall()
+            " FROM findings f JOIN homes h ON h.home_key = f.home_key"
+            f" WHERE f.home_key IS NOT NULL AND {findings_store.CURRENT_DAILY}").fetchall()
     out = []
     for r in rows:
         if r["day"] is not None:

@@ -77,12 +77,23 @@ def _values(run_id: int, as_of: datetime, rank: int, f: FindingRow) -> tuple[Any
             as_of, as_of)
 
 
+#: SQL condition on ``findings f``: the finding belongs to the current edition of its daily list (or is not on a
+#: daily list). A later successful run that published the same list for the same day replaces it, also when
+#: that run found nothing: a rerun after a fix empties the day's list. Earlier editions stay as history.
+CURRENT_DAILY = (
+    "(f.day IS NULL OR (NOT EXISTS (SELECT 1 FROM analysis_runs r WHERE r.run_id > f.run_id AND r.status = 'ok'"
+    " AND r.detail->>'list' = f.list AND r.detail->>'day' = f.day::text)"
+    " AND f.run_id = (SELECT max(g.run_id) FROM findings g WHERE g.list = f.list AND g.day = f.day)))"
+)
+
+
 def write_daily(conn: psycopg.Connection[Any], run_id: int, list_name: str, day: date, as_of: datetime,
                 findings: Sequence[FindingRow]) -> None:
-    """Store a daily list (already ranked). Earlier runs for the same day stay as history; the newest run wins."""
+    """Store a daily list (already ranked) as this run's edition of ``list_name`` for ``day``; the newest wins."""
+    conn.execute("UPDATE analysis_runs SET detail = detail || %s WHERE run_id = %s",
+                 (Jsonb({"list": list_name, "day": day.isoformat()}), run_id))
     with conn.cursor() as cur:
         cur.executemany(_INSERT, [_values(run_id, as_of, i + 1, f) for i, f in enumerate(findings)])
-    del list_name, day
 
 
 def write_episodes(conn: psycopg.Connection[Any], run_id: int, list_name: str, as_of: datetime,
@@ -182,8 +193,7 @@ def list_findings(conn: psycopg.Connection[Any], list_name: str | None = None, d
             "   AND (%(day)s::date IS NULL OR f.day = %(day)s)"
             "   AND (%(home)s::text IS NULL OR h.home_id = %(home)s)"
             "   AND (NOT %(open)s OR f.cleared_at IS NULL)"
-            "   AND (f.day IS NULL OR f.run_id = (SELECT max(g.run_id) FROM findings g"
-            "                                     WHERE g.list = f.list AND g.day = f.day))"
+            f"   AND {CURRENT_DAILY}"
             " ORDER BY f.as_of DESC, f.list, f.rank LIMIT %(limit)s",
             {"list": list_name, "day": day, "home": home_id, "open": open_only, "limit": limit}).fetchall()
     for r in rows:

@@ -10,12 +10,21 @@ column's range) raises SchemaError so the report is quarantined instead of poiso
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from porchlight_wire import SchemaError
-
+from .column_values import (
+    I2_MAX,
+    I4_MAX,
+    I8_MAX,
+    checked_epoch,
+    checked_int,
+    checked_opt_int,
+    column_or_nones,
+    mean_or_none,
+    real4,
+    smallint,
+)
 from .decode import Report
 
 WEAK_SIGNAL_DBM: Final = -70          # a station below this is counted in weak_s (and weak-signal minutes)
@@ -31,11 +40,6 @@ STATION_C_FIELDS: Final = ("tx_bytes", "rx_bytes", "tx_packets", "tx_retries")
 RADIO_FIELDS: Final = ("band_dghz", "channel", "width_mhz", "noise_dbm", "busy_pct", "tx_pct", "rx_pct",
                        "stations")
 PROBE_FIELDS: Final = ("kind_code", "sent", "lost", "rtt_dms", "rtt_max_dms", "jitter_dms")  # dms = 0.1 ms
-_I2: Final = 32767
-_I4: Final = 2**31 - 1
-_I8: Final = 2**63 - 1
-_F4: Final = 3.0e38
-_MAX_EPOCH: Final = 2**33      # year 2242
 HOUR: Final = 3600
 
 
@@ -86,16 +90,16 @@ def summarize(report: Report) -> Summary:
     for flag in h.get("flags") or ():
         flags |= FLAG_BITS.get(flag, UNKNOWN_FLAG_BIT)
     header = (
-        _int(h["end_ts"] - h["start_ts"], _I4, "header.end_ts"),
-        _int(interval, _I2, "header.sample_interval_s"),
+        checked_int(h["end_ts"] - h["start_ts"], I4_MAX, "header.end_ts"),
+        checked_int(interval, I2_MAX, "header.sample_interval_s"),
         KIND_CODES.get(h.get("kind") or "periodic", 0),
         flags,
-        _opt_int(h.get("dropped_reports"), _I4, "header.dropped_reports"),
-        _opt_int(h.get("queue_depth"), _I4, "header.queue_depth"),
+        checked_opt_int(h.get("dropped_reports"), I4_MAX, "header.dropped_reports"),
+        checked_opt_int(h.get("queue_depth"), I4_MAX, "header.queue_depth"),
     )
     summary = Summary(
-        report, h["home_id"], h["gateway_id"], h["boot_id"], _int(h["seq"], _I4, "header.seq"),
-        _epoch(h["start_ts"], "header.start_ts"), _epoch(h["end_ts"], "header.end_ts"), header,
+        report, h["home_id"], h["gateway_id"], h["boot_id"], checked_int(h["seq"], I4_MAX, "header.seq"),
+        checked_epoch(h["start_ts"], "header.start_ts"), checked_epoch(h["end_ts"], "header.end_ts"), header,
         _health(doc.get("health"), interval),
     )
     summary.hours.add(hour_of(h["end_ts"]))
@@ -120,51 +124,6 @@ def summarize(report: Report) -> Summary:
     return summary
 
 
-# ------------------------------------------------------------------------------------------------ checks
-def _int(value: int, limit: int, where: str) -> int:
-    if -limit - 1 <= value <= limit:
-        return value
-    raise SchemaError([f"{where}: {value} is out of range"])
-
-
-def _epoch(value: int, where: str) -> int:
-    if 0 <= value < _MAX_EPOCH:
-        return value
-    raise SchemaError([f"{where}: {value} is not a Unix time the store can hold"])
-
-
-def _opt_int(value: int | None, limit: int, where: str) -> int | None:
-    return None if value is None else _int(value, limit, where)
-
-
-def _i2(value: float | None, scale: int = 1) -> int | None:
-    """A measurement as a smallint in 1/scale units, clamped to the smallint range (3276.7 ms at scale 10)."""
-    if value is None:
-        return None
-    try:
-        scaled = round(value * scale)
-    except (OverflowError, ValueError):     # infinity, NaN
-        return None
-    return scaled if -_I2 - 1 <= scaled <= _I2 else (_I2 if scaled > 0 else -_I2 - 1)
-
-
-def _f4(value: float | None, where: str) -> float | None:
-    if value is None:
-        return None
-    if math.isfinite(value) and -_F4 < value < _F4:
-        return float(value)
-    raise SchemaError([f"{where}: {value} is out of range"])
-
-
-def _col(columns: dict[str, list[Any]], name: str, n: int) -> list[Any]:
-    column = columns.get(name)
-    return column if column is not None else [None] * n
-
-
-def _mean(total: float, count: int) -> float | None:
-    return total / count if count else None
-
-
 # ------------------------------------------------------------------------------------------------ health
 # Schema 1.0 agents send one aggregated record per entity per report (with ``samples``); records of an
 # entity that appears more than once (a Wi-Fi 7 station's links, or per-sample records carrying a ``ts``
@@ -179,8 +138,8 @@ def _health(columns: dict[str, list[Any]] | None, interval: int) -> tuple[Any, .
     if not columns or n == 0:
         return _NO_HEALTH
     order = _order(columns, n)
-    weight = [w or 1 for w in _col(columns, "samples", n)]
-    uptime = _col(columns, "uptime_s", n)
+    weight = [w or 1 for w in column_or_nones(columns, "samples", n)]
+    uptime = column_or_nones(columns, "uptime_s", n)
     reboots = 0
     last_uptime = previous = None
     for i in order:
@@ -190,31 +149,31 @@ def _health(columns: dict[str, list[Any]] | None, interval: int) -> tuple[Any, .
         if previous is not None and value < previous:
             reboots += 1
         previous = last_uptime = value
-    wan_up = _col(columns, "wan_up", n)
-    wan_down = _col(columns, "wan_down_s", n)
+    wan_up = column_or_nones(columns, "wan_up", n)
+    wan_down = column_or_nones(columns, "wan_down_s", n)
     if any(v is not None for v in wan_down):
         wan_down_s = _sum(wan_down)
     elif any(up is not None for up in wan_up):
         wan_down_s = sum(interval * weight[i] for i in range(n) if wan_up[i] is False)
     else:
         wan_down_s = None
-    cpu = _col(columns, "cpu_pct", n)
-    cpu_max = _max(_col(columns, "cpu_max_pct", n))
+    cpu = column_or_nones(columns, "cpu_pct", n)
+    cpu_max = _max(column_or_nones(columns, "cpu_max_pct", n))
     return (
         sum(weight),
-        _opt_int(last_uptime, _I4, "health.uptime_s"),
-        min(reboots, _I2),
-        _f4(_weighted(_col(columns, "load1", n), weight), "health.load1"),
-        _f4(_weighted(cpu, weight), "health.cpu_pct"),
-        _f4(cpu_max if cpu_max is not None else _max(cpu), "health.cpu_max_pct"),
-        _f4(_weighted(_col(columns, "mem_used_pct", n), weight), "health.mem_used_pct"),
-        _opt_int(wan_down_s, _I4, "health.wan_down_s"),
-        _opt_int(_sum(_col(columns, "wan_flaps", n)), _I2, "health.wan_flaps"),
-        _opt_int(_sum(_col(columns, "wan_rx_bytes", n)), _I8, "health.wan_rx_bytes"),
-        _opt_int(_sum(_col(columns, "wan_tx_bytes", n)), _I8, "health.wan_tx_bytes"),
-        _opt_int(_max(_col(columns, "conntrack_entries", n)), _I4, "health.conntrack_entries"),
-        _opt_int(_sum(_col(columns, "agent_cpu_ms", n)), _I4, "health.agent_cpu_ms"),
-        _opt_int(_max(_col(columns, "agent_rss_kb", n)), _I4, "health.agent_rss_kb"),
+        checked_opt_int(last_uptime, I4_MAX, "health.uptime_s"),
+        min(reboots, I2_MAX),
+        real4(_weighted(column_or_nones(columns, "load1", n), weight), "health.load1"),
+        real4(_weighted(cpu, weight), "health.cpu_pct"),
+        real4(cpu_max if cpu_max is not None else _max(cpu), "health.cpu_max_pct"),
+        real4(_weighted(column_or_nones(columns, "mem_used_pct", n), weight), "health.mem_used_pct"),
+        checked_opt_int(wan_down_s, I4_MAX, "health.wan_down_s"),
+        checked_opt_int(_sum(column_or_nones(columns, "wan_flaps", n)), I2_MAX, "health.wan_flaps"),
+        checked_opt_int(_sum(column_or_nones(columns, "wan_rx_bytes", n)), I8_MAX, "health.wan_rx_bytes"),
+        checked_opt_int(_sum(column_or_nones(columns, "wan_tx_bytes", n)), I8_MAX, "health.wan_tx_bytes"),
+        checked_opt_int(_max(column_or_nones(columns, "conntrack_entries", n)), I4_MAX, "health.conntrack_entries"),
+        checked_opt_int(_sum(column_or_nones(columns, "agent_cpu_ms", n)), I4_MAX, "health.agent_cpu_ms"),
+        checked_opt_int(_max(column_or_nones(columns, "agent_rss_kb", n)), I4_MAX, "health.agent_rss_kb"),
     )
 
 
@@ -241,7 +200,7 @@ def _max(column: list[Any]) -> Any:
 def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) -> None:
     macs = columns["mac"]
     n = len(macs)
-    cols = [_col(columns, name, n) for name in (
+    cols = [column_or_nones(columns, name, n) for name in (
         "samples", "band", "signal_dbm", "signal_avg_dbm", "signal_min_dbm", "tx_rate_mbps", "rx_rate_mbps",
         "tx_bytes", "rx_bytes", "tx_packets", "tx_retries")]
     # per station: band, sig_sum, sig_w, sig_min, txr_sum, txr_w, rxr_sum, rxr_w, weak_w, txb, rxb, txp, retries
@@ -281,26 +240,26 @@ def _stations(columns: dict[str, list[Any]], interval: int, summary: Summary) ->
         summary.station_macs.append(mac)
         summary.station_q.extend((
             BAND_DGHZ.get(a[0]),
-            _int(round(a[1] / a[2]), _I2, "stations.signal_avg_dbm") if a[2] else None,
-            _opt_int(a[3], _I2, "stations.signal_min_dbm"),
-            _int(round(a[4] / a[5]), _I2, "stations.tx_rate_mbps") if a[5] else None,
-            _int(round(a[6] / a[7]), _I2, "stations.rx_rate_mbps") if a[7] else None,
-            _i2(a[8] * interval) if a[2] else None,   # samples whose (mean) signal was weak x sample interval
+            checked_int(round(a[1] / a[2]), I2_MAX, "stations.signal_avg_dbm") if a[2] else None,
+            checked_opt_int(a[3], I2_MAX, "stations.signal_min_dbm"),
+            checked_int(round(a[4] / a[5]), I2_MAX, "stations.tx_rate_mbps") if a[5] else None,
+            checked_int(round(a[6] / a[7]), I2_MAX, "stations.rx_rate_mbps") if a[7] else None,
+            smallint(a[8] * interval) if a[2] else None,   # samples whose (mean) signal was weak x sample interval
         ))
-        summary.station_c.extend((_f4(a[9], "stations.tx_bytes"), _f4(a[10], "stations.rx_bytes"),
-                                  _f4(a[11], "stations.tx_packets"), _f4(a[12], "stations.tx_retries")))
+        summary.station_c.extend((real4(a[9], "stations.tx_bytes"), real4(a[10], "stations.rx_bytes"),
+                                  real4(a[11], "stations.tx_packets"), real4(a[12], "stations.tx_retries")))
 
 
 # ------------------------------------------------------------------------------------------------ radios
 def _radios(columns: dict[str, list[Any]], summary: Summary) -> None:
     names = columns["radio"]
     n = len(names)
-    weight = [w or 1 for w in _col(columns, "samples", n)]
-    band = _col(columns, "band", n)
-    channel = _col(columns, "channel", n)
-    width = _col(columns, "width_mhz", n)
-    means = [_col(columns, name, n) for name in ("noise_dbm", "busy_pct", "tx_pct", "rx_pct")]
-    stations = _col(columns, "stations", n)
+    weight = [w or 1 for w in column_or_nones(columns, "samples", n)]
+    band = column_or_nones(columns, "band", n)
+    channel = column_or_nones(columns, "channel", n)
+    width = column_or_nones(columns, "width_mhz", n)
+    means = [column_or_nones(columns, name, n) for name in ("noise_dbm", "busy_pct", "tx_pct", "rx_pct")]
+    stations = column_or_nones(columns, "stations", n)
     acc: dict[str, list[Any]] = {}
     for i in _order(columns, n):
         a = acc.get(names[i])
@@ -321,9 +280,9 @@ def _radios(columns: dict[str, list[Any]], summary: Summary) -> None:
             a[11] = stations[i]
     for a in acc.values():
         summary.radios.extend([
-            BAND_DGHZ.get(a[0]), _i2(a[1]), _i2(a[2]),
-            *(_i2(_mean(a[3 + 2 * k], a[4 + 2 * k])) for k in range(4)),
-            _i2(a[11]),
+            BAND_DGHZ.get(a[0]), smallint(a[1]), smallint(a[2]),
+            *(smallint(mean_or_none(a[3 + 2 * k], a[4 + 2 * k])) for k in range(4)),
+            smallint(a[11]),
         ])
 
 
@@ -332,11 +291,11 @@ def _probes(columns: dict[str, list[Any]], summary: Summary) -> None:
     targets = columns["target"]
     kinds = columns["kind"]
     n = len(targets)
-    sent = _col(columns, "sent", n)
-    lost = _col(columns, "lost", n)
-    rtt = _col(columns, "rtt_ms", n)
-    rtt_max = _col(columns, "rtt_max_ms", n)
-    jitter = _col(columns, "jitter_ms", n)
+    sent = column_or_nones(columns, "sent", n)
+    lost = column_or_nones(columns, "lost", n)
+    rtt = column_or_nones(columns, "rtt_ms", n)
+    rtt_max = column_or_nones(columns, "rtt_max_ms", n)
+    jitter = column_or_nones(columns, "jitter_ms", n)
     # per (target, kind): sent, lost, rtt_weighted_sum, rtt_weight, rtt_max, jitter_sum, jitter_n
     acc: dict[tuple[str, str], list[Any]] = {}
     for i in range(n):
@@ -361,8 +320,9 @@ def _probes(columns: dict[str, list[Any]], summary: Summary) -> None:
     for (target, kind), a in acc.items():
         summary.probe_targets.append(target)
         summary.probes.extend([
-            PROBE_KIND_CODES.get(kind), _i2(a[0]), _i2(a[1]), _i2(_mean(a[2], a[3]), 10), _i2(a[4], 10),
-            _i2(_mean(a[5], a[6]), 10),
+            PROBE_KIND_CODES.get(kind), smallint(a[0]), smallint(a[1]), smallint(mean_or_none(a[2], a[3]), 10),
+            smallint(a[4], 10),
+            smallint(mean_or_none(a[5], a[6]), 10),
         ])
 
 
@@ -374,12 +334,12 @@ def _apps(columns: dict[str, list[Any]], interval: int, summary: Summary) -> Non
         return
     ts = columns.get("ts")
     if ts is not None and None not in ts:       # early agents: one record per sample, each with its time
-        _epoch(min(ts), "apps.ts")
-        _epoch(max(ts), "apps.ts")
+        checked_epoch(min(ts), "apps.ts")
+        checked_epoch(max(ts), "apps.ts")
         hours = [t - t % HOUR for t in ts]
     else:                                       # one record per report: the report's hour, as for its row
         hours = [hour_of(summary.end_ts)] * n
-    cols = [_col(columns, name, n) for name in ("bytes_up", "bytes_down", "flows", "new_flows", "dests",
+    cols = [column_or_nones(columns, name, n) for name in ("bytes_up", "bytes_down", "flows", "new_flows", "dests",
                                                 "active_samples")]
     acc: dict[tuple[str, str, int], list[int]] = {}
     for hour, mac, app, up, down, flows, new_flows, dests, active in zip(hours, macs, columns["app"], *cols,
@@ -405,43 +365,43 @@ def _apps(columns: dict[str, list[Any]], interval: int, summary: Summary) -> Non
     for (mac, app, hour), (up, down, flows, new_flows, dests, active) in acc.items():
         summary.hours.add(hour)
         # inline range checks (the common case, ~15 rows a report); the slow path names the culprit
-        if not (-_I8 - 1 <= up <= _I8 and -_I8 - 1 <= down <= _I8 and -_I4 - 1 <= flows <= _I4
-                and -_I4 - 1 <= new_flows <= _I4 and -_I4 - 1 <= dests <= _I4):
-            _int(up, _I8, "apps.bytes_up")
-            _int(down, _I8, "apps.bytes_down")
-            _int(flows, _I4, "apps.flows")
-            _int(new_flows, _I4, "apps.new_flows")
-            _int(dests, _I4, "apps.dests")
-        summary.apps.append((mac, app, hour, up, down, flows, new_flows, dests, min(active, _I4)))
+        if not (-I8_MAX - 1 <= up <= I8_MAX and -I8_MAX - 1 <= down <= I8_MAX and -I4_MAX - 1 <= flows <= I4_MAX
+                and -I4_MAX - 1 <= new_flows <= I4_MAX and -I4_MAX - 1 <= dests <= I4_MAX):
+            checked_int(up, I8_MAX, "apps.bytes_up")
+            checked_int(down, I8_MAX, "apps.bytes_down")
+            checked_int(flows, I4_MAX, "apps.flows")
+            checked_int(new_flows, I4_MAX, "apps.new_flows")
+            checked_int(dests, I4_MAX, "apps.dests")
+        summary.apps.append((mac, app, hour, up, down, flows, new_flows, dests, min(active, I4_MAX)))
 
 
 # ------------------------------------------------------------------------------------------------ events
 def _events(events: dict[str, list[Any]], errors: dict[str, list[Any]], summary: Summary) -> None:
     n = len(events.get("ts") or ())
     if n:
-        macs = _col(events, "mac", n)
-        details = _col(events, "detail", n)
+        macs = column_or_nones(events, "mac", n)
+        details = column_or_nones(events, "detail", n)
         for ts, mac, kind, detail in zip(events["ts"], macs, events["kind"], details, strict=True):
-            summary.events.append((_epoch(ts, "events.ts"), mac or None, kind, detail))
+            summary.events.append((checked_epoch(ts, "events.ts"), mac or None, kind, detail))
     n = len(errors.get("ts") or ())
     if n:
-        counts = _col(errors, "count", n)
+        counts = column_or_nones(errors, "count", n)
         for ts, collector, error, count in zip(errors["ts"], errors["collector"], errors["error"], counts,
                                                strict=True):
             detail = f"{collector}: {error}" + (f" (x{count})" if count and count > 1 else "")
-            summary.events.append((_epoch(ts, "errors.ts"), None, "collector_error", detail))
+            summary.events.append((checked_epoch(ts, "errors.ts"), None, "collector_error", detail))
 
 
 # ------------------------------------------------------------------------------------------------ devices
 def _devices(columns: dict[str, list[Any]], summary: Summary) -> None:
     macs = columns["mac"]
     n = len(macs)
-    cols = [_col(columns, name, n) for name in ("hostname", "vendor", "device_class", "class_confidence",
+    cols = [column_or_nones(columns, name, n) for name in ("hostname", "vendor", "device_class", "class_confidence",
                                                 "connection", "ips", "first_seen", "last_seen")]
     first_seen, last_seen = cols[6], cols[7]
     for i in range(n):
         if macs[i]:
             for column in (first_seen, last_seen):
                 if column[i] is not None:
-                    _epoch(column[i], "devices.first_seen/last_seen")
+                    checked_epoch(column[i], "devices.first_seen/last_seen")
             summary.devices.append((macs[i], *(c[i] for c in cols)))

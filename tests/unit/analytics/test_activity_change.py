@@ -93,32 +93,20 @@ def test_a_tv_on_the_wifi_that_has_not_streamed_for_two_days_is_listed_but_not_a
     assert "still connected" in changes[0].reasons[0].text
 
 
-def test_a_tv_that_streamed_every_day_and_then_not_at_all_is_listed_after_one_silent_day() -> None:
+def test_one_silent_day_is_not_enough_even_for_a_tv_that_streamed_on_every_earlier_day() -> None:
+    # On the healthy simulated fleet about 5 % of such TVs a day have their first day off: one day proves nothing.
     idle = tv(False, associated=True)
     dns = AppHours("dns", hours({h: 5e5 for h in range(24)}, {h: 5e5 for h in range(24)}))
 
-    def streamed_on(active_days: int) -> DeviceActivity:
+    def streamed(yesterday: bool) -> DeviceActivity:
         return DeviceActivity(idle.mac, idle.label, idle.device_class, (*idle.apps, dns), own_history=6,
-                              habit={"streaming_device_silent": (active_days, 6)}, associated=True,
-                              active_yesterday={"streaming_device_silent": True})
-
-    changes = judge_home(HomeActivity("h", (streamed_on(6), laptop(True)), STREAMER))
-    assert [c.kind for c in changes] == ["streaming_device_silent"]
-    assert "for the first time" in changes[0].reasons[0].text
-    # A habit with a day off in it: one silent day is that home's normal.
-    assert judge_home(HomeActivity("h", (streamed_on(5), laptop(True)), STREAMER)) == []
-
-
-def test_one_silent_day_of_an_unbroken_habit_is_not_listed_when_the_household_is_quieter_than_usual() -> None:
-    idle = tv(False, associated=True)
-    dns = AppHours("dns", hours({h: 5e5 for h in range(24)}, {h: 5e5 for h in range(24)}))
-    unbroken = DeviceActivity(idle.mac, idle.label, idle.device_class, (*idle.apps, dns), own_history=6,
                               habit={"streaming_device_silent": (6, 6)}, associated=True,
-                              active_yesterday={"streaming_device_silent": True})
-    quiet_laptop = DeviceActivity("aa:lt", "laptop 'work'", "laptop",
-                                  (AppHours("web", hours({h: 1.6e8 for h in range(9, 17)},
-                                                         {h: 3e8 for h in range(9, 17)})),), own_history=6)
-    assert judge_home(HomeActivity("h", (unbroken, quiet_laptop), STREAMER)) == []
+                              active_yesterday={"streaming_device_silent": yesterday})
+
+    assert judge_home(HomeActivity("h", (streamed(True), laptop(True)), STREAMER)) == []
+    changes = judge_home(HomeActivity("h", (streamed(False), laptop(True)), STREAMER))
+    assert [c.kind for c in changes] == ["streaming_device_silent"]
+    assert "since yesterday" in changes[0].reasons[0].text
 
 
 def test_holiday_week_with_all_devices_quiet_is_not_listed() -> None:
