@@ -31,24 +31,15 @@ import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from porchlight_wire import (
-    Decoder,
-    DictionaryStore,
-    UnknownDictionaryError,
-    WireError,
-    is_home_dictionary_id,
-    parse_envelope,
-    subscription,
-)
+from porchlight_wire import subscription
 
 from ..config import Settings
-from ..store import dictionaries as dictionaries_store
 from ..store import workers as workers_store
 from . import batch_stats
-from .decode import Incoming, decode
-from .errors import InternalDecodeError
+from .decode import Incoming
 from .metrics import Metrics
-from .rows import Summary, summarize
+from .opener import Opener
+from .rows import Summary
 from .writer import BatchResult, Rejected, Writer
 
 if TYPE_CHECKING:
@@ -57,7 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RETRYABLE: Final = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
                     psycopg.errors.SerializationFailure, psycopg.errors.LockNotAvailable)
-DICTIONARY_RELOAD_S: Final = 30.0
 STATS_LOG_S: Final = 10.0
 _FATAL_CONNACK: Final = ("Bad user name or password", "Not authorized", "Client identifier not valid",
                          "Banned", "Bad authentication method")
@@ -87,9 +77,7 @@ class Consumer:
         self.stop = stop or threading.Event()
         self.worker_id = settings.worker_id()
         self.metrics = Metrics()
-        self.dictionaries = DictionaryStore.shipped()
-        self.decoder = Decoder(self.dictionaries, max_message_bytes=settings.max_message_bytes,
-                               max_body_bytes=settings.max_body_bytes)
+        self.opener = Opener(settings)
         # Bounded by us too: Mosquitto 2.0.11 overshoots a client's ReceiveMaximum once a backlog drains, so
         # a full inbox blocks paho's network thread, which stops reading the socket (TCP backpressure).
         self._inbox: queue.Queue[Incoming] = queue.Queue(maxsize=settings.receive_maximum)
@@ -103,8 +91,6 @@ class Consumer:
         self._conn: psycopg.Connection[Any] | None = None
         self._writer: Writer | None = None
         self._started_at = datetime.now(UTC)
-        self._dictionaries_loaded_at = 0.0
-        self._decoder_conn: psycopg.Connection[Any] | None = None
         self._client = self._make_client()
 
     # ---------------------------------------------------------------------------------------------- MQTT
@@ -187,7 +173,7 @@ class Consumer:
                                application_name=f"porchlight-ingest {self.worker_id}")
         self._conn = conn
         self._writer = Writer(conn, self.worker_id)
-        self._load_dictionaries()
+        self.opener.load(conn)
         log.info("event=db_connected worker=%s", self.worker_id)
 
     def _close_db(self) -> None:
@@ -198,41 +184,6 @@ class Consumer:
                 pass
         self._conn = None
         self._writer = None
-
-    def _load_dictionaries(self) -> None:
-        if self._conn is not None:
-            added = dictionaries_store.load_into(self._conn, self.dictionaries)
-            self._dictionaries_loaded_at = time.monotonic()
-            if added:
-                log.info("event=dictionaries_loaded added=%d known=%d", added, len(self.dictionaries.ids()))
-
-    def _reload_dictionaries(self) -> None:
-        """From the decoder's thread: its own short connection (the writer's is inside a batch transaction)."""
-        self._dictionaries_loaded_at = time.monotonic()
-        with psycopg.connect(self.settings.db_url, autocommit=True, connect_timeout=5) as conn:
-            added = dictionaries_store.load_into(conn, self.dictionaries)
-        if added:
-            log.info("event=dictionaries_loaded added=%d known=%d", added, len(self.dictionaries.ids()))
-
-    def _load_home_dictionary(self, payload: bytes) -> bool:
-        """From the decoder's thread: fetch the home dictionary a message names (issued after this worker
-        last held it); True when it is now known. The decoder's own connection, opened on first need."""
-        try:
-            dict_id = parse_envelope(payload)[0].dict_id
-        except WireError:
-            return False
-        if not is_home_dictionary_id(dict_id):
-            return False
-        if self._decoder_conn is None or self._decoder_conn.closed:
-            self._decoder_conn = psycopg.connect(self.settings.db_url, autocommit=True, connect_timeout=5)
-        home = dictionaries_store.home(self._decoder_conn, dict_id)
-        if home is None:
-            return False
-        try:
-            self.dictionaries.add_home(home)
-        except UnknownDictionaryError:
-            return False     # its base is newer than this worker's fleet dictionaries: the reload finds it
-        return True
 
     def _restore_metrics(self) -> None:
         assert self._conn is not None
@@ -278,6 +229,7 @@ class Consumer:
             self._client.loop_stop()
             self._save_metrics()
             self._close_db()
+            self.opener.close()
             log.info("event=ingest_stopped worker=%s", self.worker_id)
         if self._writer_error is not None:
             raise self._writer_error
@@ -359,7 +311,7 @@ class Consumer:
         summaries: list[Summary] = []
         rejected: list[Rejected] = []
         for incoming in batch:
-            outcome = self._decode_one(incoming)
+            outcome = self.opener.open(incoming)
             if isinstance(outcome, Rejected):
                 rejected.append(outcome)
             else:
@@ -379,26 +331,6 @@ class Consumer:
         for incoming in batch:
             if incoming.qos > 0 and incoming.generation == generation:
                 self._client.ack(incoming.mid, incoming.qos)
-
-    def _decode_one(self, incoming: Incoming) -> Summary | Rejected:
-        try:
-            try:
-                return summarize(decode(incoming, self.decoder, self.settings.topic_root))
-            except UnknownDictionaryError:
-                if self._load_home_dictionary(incoming.payload):
-                    return summarize(decode(incoming, self.decoder, self.settings.topic_root))
-                if time.monotonic() - self._dictionaries_loaded_at < DICTIONARY_RELOAD_S:
-                    raise
-                self._reload_dictionaries()  # a dictionary issued after we started: look again once
-                return summarize(decode(incoming, self.decoder, self.settings.topic_root))
-        except WireError as exc:
-            return Rejected(incoming, exc.reason, str(exc))
-        except psycopg.Error as exc:
-            log.warning("event=dictionary_reload_failed error=%r", str(exc)[:200])
-            return Rejected(incoming, UnknownDictionaryError.reason, "dictionary reload failed")
-        except Exception as exc:
-            log.exception("event=decode_bug topic=%s", incoming.topic)
-            return Rejected(incoming, InternalDecodeError.reason, f"{type(exc).__name__}: {exc}")
 
     def _write_with_retry(self, summaries: list[Summary], rejected: list[Rejected],
                           generation: int) -> BatchResult | None:
