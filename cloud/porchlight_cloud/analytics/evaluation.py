@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from . import findings_store
+from . import findings_store, incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,9 @@ HOME_DETECTORS: dict[str, Detector] = {
 }
 COHORT_KINDS = ("firmware_wifi_drops", "firmware_latency")
 NETWORK_KINDS = ("access_network", "region_congestion")
+#: The incident cause that names each network kind right: an outage is the access network's, congestion beyond
+#: the first hop is upstream of it. An incident of the other cause over the same homes is no hit.
+INCIDENT_CAUSE = {"access_network": incidents.ACCESS, "region_congestion": incidents.UPSTREAM}
 #: A finding within this long after a fault ended still counts for it (daily lists come out after the day).
 SLACK = timedelta(days=1)
 #: A Wi-Fi fault can only hurt a household through what it uses: interference on a band through the devices on that
@@ -248,7 +251,7 @@ def score_cohorts(truths: Sequence[Truth], conn: psycopg.Connection[Any], horizo
 
 def score_network(truths: Sequence[Truth], conn: psycopg.Connection[Any], horizon: datetime) -> list[KindScore]:
     """Whether each network fault became an incident naming the right area, how fast, with which homes."""
-    incidents = findings_store.incidents_between(conn, None, None)
+    found = findings_store.incidents_between(conn, None, None)
     out = []
     used: set[int] = set()
     for kind in NETWORK_KINDS:
@@ -261,7 +264,8 @@ def score_network(truths: Sequence[Truth], conn: psycopg.Connection[Any], horizo
                 want = ("node", t.node) if t.node else ("area", t.area)
             else:
                 want = ("region", t.region)
-            hits = [i for i in incidents if i.started_at < t.end + timedelta(minutes=30)
+            hits = [i for i in found if i.cause == INCIDENT_CAUSE[kind]
+                    and i.started_at < t.end + timedelta(minutes=30)
                     and (i.ended_at or horizon) > t.start - timedelta(minutes=30)
                     and len(i.homes & t.homes) >= 0.5 * min(len(i.homes), len(t.homes))]
             if not hits:
@@ -282,7 +286,7 @@ def score_network(truths: Sequence[Truth], conn: psycopg.Connection[Any], horizo
         s.named_right = f"{right}/{len(mine)}"
         s.note = f"{s.detected}/{len(mine)} faults became incidents"
         out.append(s)
-    false_incidents = [i for i in incidents if i.incident_id not in used]
+    false_incidents = [i for i in found if i.incident_id not in used]
     if out:
         out[-1].note += f"; {len(false_incidents)} incident(s) matching no network fault"
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -128,7 +128,7 @@ def write_episodes(conn: psycopg.Connection[Any], run_id: int, list_name: str, a
 def _incident(r: Mapping[str, Any], homes: frozenset[str]) -> Incident:
     return Incident(int(r["incident_id"]), r["level"], r["area"], r["started_at"], r["detected_at"],
                     r["last_seen_at"], homes, int(r["homes_total"]), int(r["peak_degraded"]), r["why"],
-                    r["ended_at"], tuple(r["history"] or ()))
+                    r["ended_at"], tuple(r["history"] or ()), r["cause"])
 
 
 def open_incidents(conn: psycopg.Connection[Any]) -> list[Incident]:
@@ -159,12 +159,13 @@ def save_incidents(conn: psycopg.Connection[Any], changed: Iterable[Incident], n
         args = {"level": inc.level, "area": inc.area, "started": inc.started_at, "detected": inc.detected_at,
                 "seen": inc.last_seen_at, "ended": inc.ended_at, "total": inc.homes_total,
                 "peak": inc.peak_degraded, "why": inc.why, "history": Jsonb(list(inc.history)),
-                "id": inc.incident_id}
+                "id": inc.incident_id, "cause": inc.cause}
         if inc.incident_id is None:
             row = conn.execute(
                 "INSERT INTO incidents (level, area, started_at, detected_at, last_seen_at, ended_at, homes_total,"
-                " peak_degraded, why, history) VALUES (%(level)s, %(area)s, %(started)s, %(detected)s, %(seen)s,"
-                " %(ended)s, %(total)s, %(peak)s, %(why)s, %(history)s) RETURNING incident_id", args).fetchone()
+                " peak_degraded, why, history, cause) VALUES (%(level)s, %(area)s, %(started)s, %(detected)s,"
+                " %(seen)s, %(ended)s, %(total)s, %(peak)s, %(why)s, %(history)s, %(cause)s) RETURNING incident_id",
+                args).fetchone()
             assert row is not None
             incident_id = int(row[0])
         else:
@@ -178,8 +179,7 @@ def save_incidents(conn: psycopg.Connection[Any], changed: Iterable[Incident], n
             "INSERT INTO incident_homes (incident_id, home_key, first_seen_at)"
             " SELECT %s, home_key, %s FROM homes WHERE home_id = ANY(%s) ON CONFLICT DO NOTHING",
             (incident_id, now, sorted(inc.homes)))
-        saved.append(Incident(incident_id, inc.level, inc.area, inc.started_at, inc.detected_at, inc.last_seen_at,
-                              inc.homes, inc.homes_total, inc.peak_degraded, inc.why, inc.ended_at, inc.history))
+        saved.append(replace(inc, incident_id=incident_id))
     return saved
 
 

@@ -4,6 +4,11 @@ Pure: each home's state over the last minutes (from the raw probe rows, so an in
 report interval) and its place in the region/area/node hierarchy, in; incidents naming the smallest area that
 explains the degradation, out. ``reconcile`` carries incidents from run to run: it opens new ones, updates
 those that go on (the area may grow from a node to its area) and closes those that ended.
+
+Each incident has one cause: the access network (loss, silence, or a round trip that rose at or before the
+first hop) or congestion upstream of it (the round trip beyond the first hop rose). Homes are grouped per
+cause, so an area outage and an evening's regional congestion that overlap stay two incidents, each named
+at its own area, instead of the outage being swallowed by the wider one.
 """
 
 from __future__ import annotations
@@ -16,6 +21,13 @@ from datetime import datetime, timedelta
 from .qoe_score import loss_lower_bound_pct
 
 LEVELS = ("region", "area", "node")
+ACCESS, UPSTREAM = "access", "upstream"
+CAUSES = (ACCESS, UPSTREAM)
+#: In words, for people: what the cause means.
+CAUSE_WORDS = {ACCESS: "access network", UPSTREAM: "congestion beyond the access network"}
+#: A home whose round trip is up counts as congested upstream when at least this share of the rise lies beyond
+#: the first hop (its own line and the access network are as usual).
+UPSTREAM_SHARE_OF_RISE = 0.5
 #: A home is degraded when its latest report lost at least this many probes and, with 95 % confidence, at least
 #: this share (one home's evidence is weak on purpose: the group decides)...
 DEGRADED_MIN_LOST = 3
@@ -87,6 +99,17 @@ def degradation(h: HomeState, now: datetime) -> str | None:
     return None
 
 
+def cause_of(h: HomeState, reason: str) -> str:
+    """The cause family of a home's degradation: ACCESS or UPSTREAM (see the module docstring)."""
+    if reason.startswith("round trip beyond"):
+        return UPSTREAM
+    if reason.startswith("round trip") and h.rtt_ms is not None and h.normal_rtt_ms is not None:
+        rise = excess_rise(h)
+        if rise is not None and rise >= UPSTREAM_SHARE_OF_RISE * (h.rtt_ms - h.normal_rtt_ms):
+            return UPSTREAM
+    return ACCESS
+
+
 def excess_rise(h: HomeState) -> float | None:
     """How much the round trip beyond the first hop exceeds the home's normal for it (ms); None when unknown."""
     if h.rtt_ms is None or h.first_hop_rtt_ms is None or h.normal_excess_ms is None:
@@ -106,6 +129,7 @@ class Candidate:
     onset: datetime | None
     why: str
     path: str = ""  # region/area/node path, for walking the hierarchy
+    cause: str = ACCESS
 
     @property
     def fraction(self) -> float:
@@ -152,8 +176,8 @@ def _summary(reasons: Iterable[str]) -> str:
 
 
 def detect(homes: Sequence[HomeState], now: datetime) -> list[Candidate]:
-    """Areas degrading together now, each named at the smallest level that explains it."""
-    why: dict[str, str] = {}
+    """Areas degrading together now, per cause, each named at the smallest level that explains it."""
+    why: dict[str, dict[str, str]] = {cause: {} for cause in CAUSES}
     stale = sum(1 for h in homes if h.last_report is not None and now - h.last_report >= STALE_AFTER)
     ignore_stale = bool(homes) and stale / len(homes) >= FLEET_STALE_SHARE
     for h in homes:
@@ -161,9 +185,11 @@ def detect(homes: Sequence[HomeState], now: datetime) -> list[Candidate]:
             h = replace(h, last_report=now)  # judge it on its last probes only
         w = degradation(h, now)
         if w is not None:
-            why[h.home_id] = w
-    if not why:
-        return []
+            why[cause_of(h, w)][h.home_id] = w
+    return [c for cause in CAUSES if why[cause] for c in _detect_cause(homes, why[cause], cause)]
+
+
+def _detect_cause(homes: Sequence[HomeState], why: dict[str, str], cause: str) -> list[Candidate]:
     lo, hi = BACKGROUND_RATE_BOUNDS
     background = min(hi, max(lo, len(why) / max(1, len(homes))))
     members: dict[tuple[str, str], list[HomeState]] = {}
@@ -184,7 +210,7 @@ def detect(homes: Sequence[HomeState], now: datetime) -> list[Candidate]:
         onsets = sorted(h.first_bad for h in bad if h.first_bad is not None)
         onset = onsets[len(onsets) // 4] if onsets else None  # early, but not the earliest outlier
         return Candidate(level, area.rsplit("/", 1)[-1], len(group), frozenset(h.home_id for h in bad), p, onset,
-                         _summary(why[h.home_id] for h in bad), area)
+                         _summary(why[h.home_id] for h in bad), area, cause)
 
     def children(level: str, area: str) -> list[str]:
         if level == LEVELS[-1]:
@@ -231,6 +257,7 @@ class Incident:
     why: str
     ended_at: datetime | None = None
     history: tuple[str, ...] = field(default_factory=tuple)
+    cause: str = ACCESS
 
     @property
     def is_open(self) -> bool:
@@ -240,7 +267,8 @@ class Incident:
     def summary(self) -> str:
         """The incident in one sentence a rep can read out."""
         state = "ongoing" if self.is_open else f"ended {self.ended_at:%H:%M}"
-        return (f"Network incident in {self.level} {self.area}: {len(self.homes)} homes affected "
+        return (f"Network incident ({CAUSE_WORDS.get(self.cause, self.cause)}) in {self.level} {self.area}: "
+                f"{len(self.homes)} homes affected "
                 f"(of {self.homes_total}) since {self.started_at:%Y-%m-%d %H:%M} UTC, {state}; {self.why}.")
 
 
@@ -255,7 +283,7 @@ def reconcile(open_incidents: Sequence[Incident], candidates: Sequence[Candidate
     for c in candidates:
         best: tuple[int, Incident] | None = None
         for i, inc in enumerate(open_incidents):
-            if i in matched:
+            if i in matched or inc.cause != c.cause:
                 continue
             overlap = len(inc.homes & c.degraded) / max(1, min(len(inc.homes), len(c.degraded)))
             if inc.area == c.area or overlap >= 0.5:
@@ -264,13 +292,14 @@ def reconcile(open_incidents: Sequence[Incident], candidates: Sequence[Candidate
         if best is None:
             start = c.onset if c.onset is not None and c.onset <= now else now
             changed.append(Incident(None, c.level, c.area, start, now, now, c.degraded, c.homes_total,
-                                    len(c.degraded), c.why, None, (f"{now:%H:%M} opened: {c.why}",)))
+                                    len(c.degraded), c.why, None, (f"{now:%H:%M} opened: {c.why}",), c.cause))
             continue
         i, inc = best
         matched.add(i)
         # Other open incidents this one now covers (a node found a minute before its area) are merged into it.
         for j, other in enumerate(open_incidents):
-            if j not in matched and other.homes and len(other.homes & c.degraded) >= 0.5 * len(other.homes):
+            if j not in matched and other.cause == c.cause and other.homes and \
+                    len(other.homes & c.degraded) >= 0.5 * len(other.homes):
                 matched.add(j)
                 inc = replace(inc, homes=inc.homes | other.homes,
                               started_at=min(inc.started_at, other.started_at),

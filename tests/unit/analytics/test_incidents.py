@@ -4,9 +4,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from porchlight_cloud.analytics.incidents import (
+    ACCESS,
     CLOSE_AFTER,
+    UPSTREAM,
     HomeState,
     binomial_tail,
+    cause_of,
     degradation,
     detect,
     excess_rise,
@@ -135,3 +138,32 @@ def test_a_rise_within_the_usual_variation_beyond_the_first_hop_is_not_degraded(
     assert degradation(far, NOW) is None
     assert degradation(upstream(fleet()[0], 10.0, 10.0 + 60.0 + 10.0, normal_excess=60.0), NOW) == \
         "round trip beyond the first hop up 10 ms"
+
+
+def test_an_area_outage_during_a_regional_congestion_stays_its_own_incident() -> None:
+    # Area r0-a1 loses packets (its access network is down) while the rest of region r0 is congested upstream.
+    congested = [upstream(h, 10.0, 10.0 + 15.0 + 6.0) if h.region == "r0" else upstream(h, 10.0, 25.0)
+                 for h in fleet()]
+    outage = {h.home_id for h in fleet(bad={"h01"}) if h.lost}
+    homes = [replace(h, lost=20, first_bad=NOW - timedelta(minutes=4)) if h.home_id in outage else h
+             for h in congested]
+    found = {(c.cause, c.level, c.area): c for c in detect(homes, NOW)}
+    assert set(found) == {(ACCESS, "area", "r0-a1"), (UPSTREAM, "region", "r0")}
+    assert found[(UPSTREAM, "region", "r0")].degraded.isdisjoint(outage)
+    # The outage was open first; the congestion does not widen it to the region but opens its own incident.
+    [area] = reconcile([], [found[(ACCESS, "area", "r0-a1")]], NOW - timedelta(minutes=5))
+    area = replace(area, incident_id=1)
+    changed = reconcile([area], list(found.values()), NOW)
+    by_cause = {i.cause: i for i in changed}
+    assert (by_cause[ACCESS].incident_id, by_cause[ACCESS].level, by_cause[ACCESS].area) == (1, "area", "r0-a1")
+    assert (by_cause[UPSTREAM].incident_id, by_cause[UPSTREAM].level) == (None, "region")
+    assert "congestion beyond the access network" in by_cause[UPSTREAM].summary()
+
+
+def test_a_round_trip_that_rose_beyond_the_first_hop_is_upstream_and_one_that_rose_before_it_is_access() -> None:
+    home = fleet()[0]
+    far = upstream(home, 10.0, 10.0 + 15.0 + 30.0)       # first hop as usual, 30 ms more beyond it
+    near = replace(far, first_hop_rtt_ms=40.0, rtt_ms=40.0 + 15.0)  # the line 30 ms slower, the rest as usual
+    assert degradation(far, NOW) is not None and cause_of(far, degradation(far, NOW) or "") == UPSTREAM
+    assert degradation(near, NOW) is not None and cause_of(near, degradation(near, NOW) or "") == ACCESS
+    assert cause_of(home, "12% packet loss") == ACCESS
