@@ -52,6 +52,6 @@ def run_incidents(conn: psycopg.Connection[Any], now: datetime) -> list[incident
               "closed": sum(1 for i in saved if not i.is_open)}
     findings_store.finish_run(conn, run_id, "ok", detail)
     for inc in saved:
-        log.info("event=incident id=%s level=%s area=%s homes=%d open=%s", inc.incident_id, inc.level, inc.area,
-                 len(inc.homes), inc.is_open)
+        log.info("event=incident id=%s cause=%s level=%s area=%s homes=%d open=%s", inc.incident_id, inc.cause,
+                 inc.level, inc.area, len(inc.homes), inc.is_open)
     return saved
