@@ -186,18 +186,22 @@ def detect(homes: Sequence[HomeState], now: datetime) -> list[Candidate]:
         w = degradation(h, now)
         if w is not None:
             why[cause_of(h, w)][h.home_id] = w
-    return [c for cause in CAUSES if why[cause] for c in _detect_cause(homes, why[cause], cause)]
-
-
-def _detect_cause(homes: Sequence[HomeState], why: dict[str, str], cause: str) -> list[Candidate]:
-    lo, hi = BACKGROUND_RATE_BOUNDS
-    background = min(hi, max(lo, len(why) / max(1, len(homes))))
+    if not any(why.values()):
+        return []
     members: dict[tuple[str, str], list[HomeState]] = {}
     for h in homes:
         for level in LEVELS:
             p = h.path(level)
             if p is not None:
                 members.setdefault((level, p), []).append(h)
+    return [c for cause in CAUSES if why[cause] for c in _detect_cause(members, len(homes), why[cause], cause)]
+
+
+def _detect_cause(members: dict[tuple[str, str], list[HomeState]], fleet_homes: int, why: dict[str, str],
+                  cause: str) -> list[Candidate]:
+    """detect() for the homes degraded by one cause; ``members`` are the homes of each (level, area path)."""
+    lo, hi = BACKGROUND_RATE_BOUNDS
+    background = min(hi, max(lo, len(why) / max(1, fleet_homes)))
 
     def candidate(level: str, area: str) -> Candidate | None:
         group = members.get((level, area), [])
