@@ -63,7 +63,8 @@ class Opener:
                     return summarize(decode(incoming, self.decoder, root))
                 if time.monotonic() - self._loaded_at < DICTIONARY_RELOAD_S:
                     raise
-                self._reload()  # a fleet dictionary issued after we started: look again once
+                self._loaded_at = time.monotonic()  # throttled even when the query fails
+                self.load(self._connection())  # a fleet dictionary issued after we started: look again once
                 return summarize(decode(incoming, self.decoder, root))
         except WireError as exc:
             return Rejected(incoming, exc.reason, str(exc))
@@ -86,9 +87,6 @@ class Opener:
             self._conn = psycopg.connect(self.settings.db_url, autocommit=True, connect_timeout=5)
         return self._conn
 
-    def _reload(self) -> None:
-        self._loaded_at = time.monotonic()
-        self.load(self._connection())
 
     def _fetch_home_dictionary(self, payload: bytes) -> bool:
         """Fetch the home dictionary a message names; True when it is now known."""
