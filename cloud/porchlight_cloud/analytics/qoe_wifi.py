@@ -120,6 +120,24 @@ def _carried(d: DeviceHour, total: int) -> str:
     return text
 
 
+def link_score(d: DeviceHour, total: int) -> tuple[float, tuple[Reason, ...]] | None:
+    """A station's link: the worst of its signal, PHY rate and retries, except that a weak signal does not count
+    while the link it predicts is measured comfortable (PHY rate and retries both scoring REASON_BELOW or more);
+    None without any measurement.
+
+    The signal predicts the link; the PHY rate and the retries are the link. A laptop at -74 dBm on 5 GHz that
+    still links at 144 Mbit/s with 6 % retries serves its user well, and its home is not "struggling" over it; a TV
+    at -80 dBm on 2.4 GHz that links at 20 Mbit/s with 30 % retries does not, and the weak signal is the reason.
+    """
+    metrics = _link_metrics(d, total)
+    if not metrics:
+        return None
+    measured = [(v, r) for v, r in metrics if r is None or r.code != "weak_signal"]
+    if len(measured) == 2 and min(v for v, _ in measured) >= REASON_BELOW:
+        return worst(measured)
+    return worst(metrics)
+
+
 def _link_metrics(d: DeviceHour, total: int) -> list[tuple[float, Reason | None]]:
     """The station's signal, PHY rate and retries, scored, each with its reason in words."""
     share = d.traffic_bytes / total if total else 0.0
@@ -157,12 +175,12 @@ def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -
     band_weight: dict[str | None, float] = {}
     relied_on: list[float] = []
     for d, w in zip(devices, station_weights(devices), strict=True):
-        metrics = _link_metrics(d, total)
-        if not metrics or w <= 0:
+        link = link_score(d, total)
+        if link is None or w <= 0:
             continue
-        link_score, link_reasons = worst(metrics)
+        link_value, link_reasons = link
         band_air = air.get(d.band)
-        dev_score = min(link_score, band_air[0]) if band_air else link_score
+        dev_score = min(link_value, band_air[0]) if band_air else link_value
         weighted += w * dev_score
         weight_sum += w
         band_weight[d.band] = band_weight.get(d.band, 0.0) + w
@@ -172,7 +190,7 @@ def wifi_component(devices: Sequence[DeviceHour], radios: Sequence[RadioHour]) -
             relied_on.append(dev_score)
         # A weak link on a device the household hardly uses is not worth a rep's breath.
         if link_reasons and (w >= REASON_WEIGHT_SHARE or relied):
-            reasons.append((link_score, link_reasons[0]))
+            reasons.append((link_value, link_reasons[0]))
     if weight_sum:
         score = min([weighted / weight_sum, *relied_on])
         named = {band for band, bw in band_weight.items() if bw / weight_sum >= REASON_WEIGHT_SHARE}

@@ -58,6 +58,20 @@ def test_weak_signal_on_the_streaming_tv_pulls_the_wifi_score_down_and_names_the
     assert "-80 dBm" in busy_weak.reasons[0].text or "Mbit/s" in busy_weak.reasons[0].text
 
 
+def test_a_weak_signal_does_not_count_while_the_link_it_predicts_is_measured_comfortable() -> None:
+    # A desk far from the gateway at -74 dBm that still links at 144 Mbit/s with 5 % retries serves its user well.
+    far_but_fine = wifi_component([tv(-74, 2_000_000_000, rate=144)], [])
+    assert far_but_fine.score is not None and far_but_fine.score >= 95
+    assert far_but_fine.reasons == ()
+    # The same signal with the link down to 30 Mbit/s is a poor link, and the weak signal is named first.
+    far_and_slow = wifi_component([tv(-74, 2_000_000_000, rate=30)], [])
+    assert far_and_slow.score is not None and far_and_slow.score <= 50
+    assert far_and_slow.reasons[0].code == "weak_signal"
+    # Without a PHY rate the signal is all there is to go by.
+    unmeasured = wifi_component([DeviceHour("aa:01", "tv", "5", -74, None, None, 2_000_000_000, None, "tv")], [])
+    assert unmeasured.score is not None and unmeasured.score <= 50
+
+
 def test_a_device_weighs_the_larger_of_its_share_of_this_hour_and_its_usual_share() -> None:
     weights = station_weights([tv(-55, 0, usual=0.6), phone(-55, 100_000_000, usual=0.4)])
     # 0.6 (its usual share, idle now) and 1.0 (all of this hour's traffic), normalised
