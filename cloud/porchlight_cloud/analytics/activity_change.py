@@ -13,13 +13,16 @@ Noise control, so that holidays, a new device or a day away do not flood the lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from .activity_model import ActivityChange, AppHours, DeviceActivity, HomeActivity, HourActivity
 from .baselines import Baseline, median
 from .reasons import Reason, human_bytes
-from .segments import GAMING_APPS, STREAMING_APPS, Segment, allows_finding
+from .segments import GAMING_APPS, STREAMING_APPS, allows_finding
+
+__all__ = ["ActivityChange", "AppHours", "DeviceActivity", "HomeActivity", "HourActivity", "daily_list",
+           "fleet_fade_ratio", "judge_home"]
 
 #: A robust z-score at least this high makes an hour unusual (own history); peers vary more, so more is asked.
 Z_UNUSUAL = 6.0
@@ -49,6 +52,8 @@ SILENT_MIN_OTHER_BYTES = 2_000_000
 #: Expected active hours in the day before silence means anything, and how silent it must be.
 SILENT_MIN_EXPECTED_HOURS = 3
 SILENT_MAX_SHARE = 0.05
+#: A device still on the Wi-Fi must also have been this silent in the same usual hours the day before.
+SILENT_MAX_SHARE_DAY_BEFORE = 0.1
 #: The rest of the household must be at least this active (share of its normal) for a device-specific change;
 #: more for a device still on the Wi-Fi that merely stopped streaming (a quieter household watches less).
 HOUSEHOLD_ACTIVE_SHARE = 0.5
@@ -82,89 +87,6 @@ ACTIONS: dict[str, str] = {
     "usage_fading": "Retention: the household uses the service far less than it used to (silent churn risk). "
                     "Have a retention specialist call with a check-up offer.",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class HourActivity:
-    """One hour of one device's one application: what it did and its normal for that hour of the week."""
-
-    hour: datetime
-    bytes_up: float = 0.0
-    bytes_down: float = 0.0
-    new_flows: float = 0.0
-    dests: float = 0.0
-    base_bytes: Baseline | None = None  # bytes up + down
-    base_bytes_up: Baseline | None = None
-    base_new_flows: Baseline | None = None
-    base_dests: Baseline | None = None
-
-    @property
-    def bytes(self) -> float:
-        """Bytes both ways."""
-        return self.bytes_up + self.bytes_down
-
-
-@dataclass(frozen=True, slots=True)
-class AppHours:
-    """One device's one application over the judged 24 hours."""
-
-    app: str
-    hours: tuple[HourActivity, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceActivity:
-    """One device of the home over the judged window, all its applications."""
-
-    mac: str
-    label: str
-    device_class: str
-    apps: tuple[AppHours, ...]
-    own_history: int = 0  # earlier days behind its own normal (0: judged against peers)
-    dests_hours: tuple[HourActivity, ...] = ()  # distinct destinations per hour, all applications together
-    #: Per silence kind: (earlier days on which it streamed / played, earlier days looked at).
-    habit: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    #: On the Wi-Fi during the judged day: True, False (it was the day before, not any more), None (unknown/wired).
-    associated: bool | None = None
-    #: Per silence kind: whether it streamed / played the day before the judged day.
-    active_yesterday: Mapping[str, bool] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class HomeActivity:
-    """A home's activity over the judged window, and its daily totals for the fading check."""
-
-    home_id: str
-    devices: tuple[DeviceActivity, ...]
-    segment: Segment | None = None
-    daily_bytes: tuple[float, ...] = ()  # household bytes per day, oldest first, the judged day last
-    fleet_fade_ratio: float = 1.0  # the fleet's median (last 7 days / earlier median) over the same days
-    #: Every device of the home (not only the ones judged): bytes on the judged day and its normal for that day.
-    device_days: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-    #: The home's always-on Wi-Fi devices that were regulars on its normal days, and of them, those that were not on
-    #: the Wi-Fi at all on the judged day (labels); None when not known.
-    always_on: tuple[int, tuple[str, ...]] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityChange:
-    """One entry of the Pro-Alert list."""
-
-    home_id: str
-    kind: str
-    mac: str | None
-    app: str | None
-    z: float
-    unusual_hours: int
-    summary: str
-    reasons: tuple[Reason, ...]
-    action: str
-    start: datetime | None = None
-
-    @property
-    def magnitude(self) -> float:
-        """For ordering the list: how unusual, weighted by how long."""
-        return abs(self.z) * max(1, self.unusual_hours)
 
 
 def _z(value: float, base: Baseline | None, floor: float) -> tuple[float, bool]:
@@ -261,6 +183,15 @@ def _household_share(home: HomeActivity, except_mac: str) -> float:
     return obs / exp if exp > 0 else 1.0
 
 
+def _silent_day_before(active: Sequence[Sequence[HourActivity]], expected: float) -> bool:
+    """Whether the device was silent in its usual hours the day before as well (a fault that began in the
+    afternoon leaves the morning's streams in "yesterday", but the evening it missed is what counts)."""
+    before = [h.bytes_day_before for hs in active for h in hs]
+    if not before or any(b is None for b in before):
+        return False
+    return sum(b for b in before if b is not None) <= SILENT_MAX_SHARE_DAY_BEFORE * expected
+
+
 def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: str, active_bytes: float,
             what: str) -> ActivityChange | None:
     if d.own_history < MIN_OWN_HISTORY or not allows_finding(home.segment, kind):
@@ -290,7 +221,7 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
         return None  # the whole home is quiet: a day away or a holiday, not this device
     other_bytes = sum(h.bytes for a in d.apps if a.app not in group for h in a.hours)
     left = d.associated is False
-    silent_yesterday = not d.active_yesterday.get(kind, True)
+    silent_yesterday = _silent_day_before(active, exp)
     if not left and (other_bytes < SILENT_MIN_OTHER_BYTES or not silent_yesterday
                      or others < HOUSEHOLD_ACTIVE_SHARE_IDLE):
         # Still on the Wi-Fi: one day without streaming is normal even for a TV that streamed on every one of its

@@ -176,7 +176,9 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     else:
                         b_bytes = None
                         b_up, b_flows = peer if peer else (no_peer, no_peer)
-                    hs.append(ac.HourActivity(h, now_v[0], now_v[1], now_v[2], now_v[3], b_bytes, b_up, b_flows))
+                    day_before = rows.get((app, h, 1), zero)
+                    hs.append(ac.HourActivity(h, now_v[0], now_v[1], now_v[2], now_v[3], b_bytes, b_up, b_flows,
+                                              bytes_day_before=day_before[0] + day_before[1]))
                 app_hours.append(ac.AppHours(app, tuple(hs)))
             dests_hours = []
             for h in hours:
@@ -185,7 +187,6 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     (peer_dests.get(cls) or peer_dests.get("unknown") or no_peer)
                 dests_hours.append(ac.HourActivity(h, dests=per_day.get(0, 0.0), base_dests=base))
             habit: dict[str, tuple[int, int]] = {}
-            yesterday: dict[str, bool] = {}
             for kind, group, active in (("streaming_device_silent", STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES),
                                         ("gaming_device_silent", GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
                 day_bytes: dict[int, float] = defaultdict(float)
@@ -193,11 +194,10 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     if app in group and k > 0:
                         day_bytes[k] += v[0] + v[1]
                 habit[kind] = (sum(1 for k in own if day_bytes.get(k, 0.0) >= active), len(own))
-                yesterday[kind] = day_bytes.get(1, 0.0) >= active
             today, before = presence.get(key, (0, 0))
             associated = True if today else (False if before else None)
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
-                                            len(own), tuple(dests_hours), habit, associated, yesterday))
+                                            len(own), tuple(dests_hours), habit, associated))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),

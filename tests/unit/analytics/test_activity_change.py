@@ -20,21 +20,24 @@ WORKER = Segment("h", frozenset({"work_from_home"}), "established")
 EVENING = range(18, 23)
 
 
-def hours(observed: dict[int, float], normal: dict[int, float], spread: float = 0.2) -> tuple[HourActivity, ...]:
-    """24 hours of bytes (down) against a normal of the same hours of the week (own history)."""
+def hours(observed: dict[int, float], normal: dict[int, float], spread: float = 0.2,
+          day_before: dict[int, float] | None = None) -> tuple[HourActivity, ...]:
+    """24 hours of bytes (down) against a normal of the same hours of the week (own history), with what the same
+    hours carried the day before (by default: their normal)."""
     out = []
     for h in range(24):
         base = normal.get(h, 0.0)
+        before = (day_before if day_before is not None else normal).get(h, 0.0)
         out.append(HourActivity(DAY + timedelta(hours=h), bytes_down=observed.get(h, 0.0),
-                                base_bytes=Baseline(base, base * spread, 4)))
+                                base_bytes=Baseline(base, base * spread, 4), bytes_day_before=before))
     return tuple(out)
 
 
-def tv(streams: bool, associated: bool | None = False) -> DeviceActivity:
+def tv(streams: bool, associated: bool | None = False, day_before: dict[int, float] | None = None) -> DeviceActivity:
     evening = {h: 1.5e9 for h in EVENING}
     return DeviceActivity("aa:tv", "tv 'living-room'", "tv",
-                          (AppHours("netflix", hours(evening if streams else {}, evening)),), own_history=4,
-                          associated=None if streams else associated)
+                          (AppHours("netflix", hours(evening if streams else {}, evening, day_before=day_before)),),
+                          own_history=4, associated=None if streams else associated)
 
 
 def laptop(active: bool) -> DeviceActivity:
@@ -79,32 +82,35 @@ def test_a_tv_still_on_the_wifi_that_nobody_used_today_is_not_listed() -> None:
     assert judge_home(HomeActivity("h", (tv(False, associated=True), laptop(True)), STREAMER)) == []
 
 
-def test_a_tv_on_the_wifi_that_has_not_streamed_for_two_days_is_listed_but_not_after_one() -> None:
-    idle = tv(False, associated=True)
+def idle_tv(day_before: dict[int, float], habit: tuple[int, int] | None = None) -> DeviceActivity:
+    """A TV still on the Wi-Fi that moved only DNS today; ``day_before``: its streams the same hours yesterday."""
+    idle = tv(False, associated=True, day_before=day_before)
     dns = AppHours("dns", hours({h: 5e5 for h in range(24)}, {h: 5e5 for h in range(24)}))
+    return DeviceActivity(idle.mac, idle.label, idle.device_class, (*idle.apps, dns), own_history=6 if habit else 4,
+                          habit={"streaming_device_silent": habit} if habit else {}, associated=True)
 
-    def broken(yesterday: bool) -> DeviceActivity:
-        return DeviceActivity(idle.mac, idle.label, idle.device_class, (*idle.apps, dns), own_history=4,
-                              associated=True, active_yesterday={"streaming_device_silent": yesterday})
 
-    assert judge_home(HomeActivity("h", (broken(True), laptop(True)), STREAMER)) == []
-    changes = judge_home(HomeActivity("h", (broken(False), laptop(True)), STREAMER))
+def test_a_tv_on_the_wifi_that_has_not_streamed_for_two_days_is_listed_but_not_after_one() -> None:
+    assert judge_home(HomeActivity("h", (idle_tv({h: 1.5e9 for h in EVENING}), laptop(True)), STREAMER)) == []
+    changes = judge_home(HomeActivity("h", (idle_tv({}), laptop(True)), STREAMER))
     assert [c.kind for c in changes] == ["streaming_device_silent"]
     assert "still connected" in changes[0].reasons[0].text
 
 
+def test_what_counts_of_yesterday_is_its_usual_hours_a_morning_stream_before_it_broke_does_not_hide_it() -> None:
+    # The fault began in the afternoon: yesterday morning's show is there, yesterday evening's is not.
+    morning_only = {8: 1.5e9, 9: 1.5e9}
+    assert [c.kind for c in judge_home(HomeActivity("h", (idle_tv(morning_only), laptop(True)), STREAMER))] \
+        == ["streaming_device_silent"]
+    one_evening_show = {20: 1.5e9}
+    assert judge_home(HomeActivity("h", (idle_tv(one_evening_show), laptop(True)), STREAMER)) == []
+
+
 def test_one_silent_day_is_not_enough_even_for_a_tv_that_streamed_on_every_earlier_day() -> None:
     # On the healthy simulated fleet about 5 % of such TVs a day have their first day off: one day proves nothing.
-    idle = tv(False, associated=True)
-    dns = AppHours("dns", hours({h: 5e5 for h in range(24)}, {h: 5e5 for h in range(24)}))
-
-    def streamed(yesterday: bool) -> DeviceActivity:
-        return DeviceActivity(idle.mac, idle.label, idle.device_class, (*idle.apps, dns), own_history=6,
-                              habit={"streaming_device_silent": (6, 6)}, associated=True,
-                              active_yesterday={"streaming_device_silent": yesterday})
-
-    assert judge_home(HomeActivity("h", (streamed(True), laptop(True)), STREAMER)) == []
-    changes = judge_home(HomeActivity("h", (streamed(False), laptop(True)), STREAMER))
+    evening = {h: 1.5e9 for h in EVENING}
+    assert judge_home(HomeActivity("h", (idle_tv(evening, (6, 6)), laptop(True)), STREAMER)) == []
+    changes = judge_home(HomeActivity("h", (idle_tv({}, (6, 6)), laptop(True)), STREAMER))
     assert [c.kind for c in changes] == ["streaming_device_silent"]
     assert "since yesterday" in changes[0].reasons[0].text
 
