@@ -86,7 +86,7 @@ def test_retention_drops_only_chunks_older_than_each_tables_period_and_compactio
     now = int(time.time())
     h = home(4)
     with psycopg.connect(db_url, autocommit=True) as conn:
-        _write_docs(conn, [h.report(now - 20 * 86_400), h.report(now - 86_400)])
+        _write_docs(conn, [h.report(now - 20 * 86_400), h.report(now - 2 * 86_400)])
         conn.execute("INSERT INTO home_hourly (home_key, bucket, reports) SELECT home_key, b, 1 FROM homes, "
                       "unnest(ARRAY[now() - interval '100 days', now() - interval '20 days']) AS b")
         conn.execute("INSERT INTO quarantine (received_at, topic, reason, payload) VALUES "
@@ -100,7 +100,8 @@ def test_retention_drops_only_chunks_older_than_each_tables_period_and_compactio
         fill = conn.execute("SELECT reloptions FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
                             "JOIN timescaledb_information.chunks k ON i.indrelid = "
                             "(k.chunk_schema || '.' || k.chunk_name)::regclass "
-                            "WHERE k.hypertable_name = 'reports' AND k.range_end < now()").fetchall()
+                            "WHERE k.hypertable_name = 'reports' "
+                            "AND k.range_end <= now() - interval '1 hour'").fetchall()
     assert dropped >= 3
     assert left == {"reports": 1, "home_hourly": 1, "quarantine": 1}
     assert compacted >= 1 and again == 0
