@@ -93,6 +93,21 @@ def history_offsets(present: set[int]) -> list[int]:
     return weeks if len(weeks) >= ac.MIN_OWN_HISTORY else []
 
 
+def presence_on_day(station_today: int, station_before: int, last_seen: datetime | None, start: datetime
+                    ) -> tuple[bool | None, datetime | None]:
+    """Whether a device was on the home network on the day beginning at ``start``, and since when it is gone.
+
+    Wi-Fi station samples decide first (in the day's samples: there; only in the day before's: it left the
+    Wi-Fi); then the gateway's last sighting of it (DHCP, ARP: the only trace of a wired device). Unknown: None.
+    """
+    gone = last_seen if last_seen is not None and last_seen < start else None
+    if station_today:
+        return True, None
+    if station_before or gone is not None:
+        return False, gone
+    return (True if last_seen is not None else None), None
+
+
 def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fading: dict[int, float],
                 segments: dict[int, Segment]) -> list[tuple[int, ac.HomeActivity, dict[str, int]]]:
     """The candidates' activity, hour by hour, next to their own normal (or their peers')."""
@@ -124,11 +139,11 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     "end": end, "offsets": offsets}):
                 obs[(int(r["home_key"]), int(r["device_key"]))][(r["app"], r["hour"], int(r["offset_days"]))] = (
                     float(r["bytes_up"]), float(r["bytes_down"]), float(r["new_flows"]), float(r["dests_max"]))
-    presence: dict[Key, tuple[int, int]] = {}
+    presence: dict[Key, tuple[bool | None, datetime | None]] = {}
     if dev_list:
         for r in conn.execute(sql("activity_device_presence"), {
                 "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start, "end": end}):
-            presence[(int(r[0]), int(r[1]))] = (int(r[2]), int(r[3]))
+            presence[(int(r[0]), int(r[1]))] = presence_on_day(int(r[2]), int(r[3]), r[4], start)
     history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
     peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
     daily: dict[int, list[float]] = defaultdict(list)
@@ -187,6 +202,8 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     (peer_dests.get(cls) or peer_dests.get("unknown") or no_peer)
                 dests_hours.append(ac.HourActivity(h, dests=per_day.get(0, 0.0), base_dests=base))
             habit: dict[str, tuple[int, int]] = {}
+            habit_bytes: dict[str, tuple[float, ...]] = {}
+            group_day_before: dict[str, float] = {}
             for kind, group, active in (("streaming_device_silent", STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES),
                                         ("gaming_device_silent", GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
                 day_bytes: dict[int, float] = defaultdict(float)
@@ -194,10 +211,12 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     if app in group and k > 0:
                         day_bytes[k] += v[0] + v[1]
                 habit[kind] = (sum(1 for k in own if day_bytes.get(k, 0.0) >= active), len(own))
-            today, before = presence.get(key, (0, 0))
-            associated = True if today else (False if before else None)
+                habit_bytes[kind] = tuple(day_bytes.get(k, 0.0) for k in own)
+                group_day_before[kind] = day_bytes.get(1, 0.0)
+            associated, gone_since = presence.get(key, (None, None))
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
-                                            len(own), tuple(dests_hours), habit, associated))
+                                            len(own), tuple(dests_hours), habit, associated, habit_bytes,
+                                            group_day_before, gone_since))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),

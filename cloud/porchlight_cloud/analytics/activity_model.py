@@ -54,8 +54,14 @@ class DeviceActivity:
     dests_hours: tuple[HourActivity, ...] = ()  # distinct destinations per hour, all applications together
     #: Per silence kind: (earlier days on which it streamed / played, earlier days looked at).
     habit: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    #: On the Wi-Fi during the judged day: True, False (it was the day before, not any more), None (unknown/wired).
+    #: On the home network during the judged day: True, False (it was the day before, or last seen before the
+    #: day began), None (unknown).
     associated: bool | None = None
+    #: Per silence kind: bytes of that group on each of those earlier days, and on the day just before.
+    habit_bytes: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    day_before_bytes: Mapping[str, float] = field(default_factory=dict)
+    #: When the gateway last saw it on the home network (Wi-Fi, DHCP or ARP), if before the judged day began.
+    gone_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 #: Applications by what they tell about a household.
-STREAMING_APPS = frozenset({"netflix", "youtube", "disney", "primevideo", "prime_video", "hulu", "hbo", "max",
-                            "twitch", "appletv", "streaming", "iptv", "dazn", "video"})
+#: Streaming covers every video service the agent's application table names (disneyplus, primevideo...).
+STREAMING_APPS = frozenset({"netflix", "youtube", "disney", "disneyplus", "primevideo", "prime_video", "hulu", "hbo",
+                            "max", "twitch", "appletv", "streaming", "iptv", "dazn", "video"})
 GAMING_APPS = frozenset({"gaming", "steam", "xbox", "playstation", "psn", "nintendo", "epic", "fortnite",
                          "riot", "battlenet"})
 WORK_APPS = frozenset({"zoom", "teams", "webex", "meet", "vpn", "slack", "office365", "ms_teams"})

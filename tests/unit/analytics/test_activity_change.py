@@ -115,6 +115,32 @@ def test_one_silent_day_is_not_enough_even_for_a_tv_that_streamed_on_every_earli
     assert "since yesterday" in changes[0].reasons[0].text
 
 
+def roaming_tv(streams: bool) -> DeviceActivity:
+    """A TV that streams every evening, but at a different hour each day: no single hour's normal reaches the
+    bar, the day's does (1.5 GB on each of its 8 earlier days)."""
+    scattered = {h: 6e7 for h in range(8, 24)}
+    today = {20: 1.5e9} if streams else {}
+    return DeviceActivity("aa:tv", "tv 'living-room'", "tv", (AppHours("disneyplus", hours(today, scattered)),),
+                          own_history=8, habit={"streaming_device_silent": (8, 8)}, associated=False,
+                          habit_bytes={"streaming_device_silent": (1.5e9,) * 8},
+                          day_before_bytes={"streaming_device_silent": 1.5e9})
+
+
+def test_a_tv_that_streams_daily_at_no_fixed_hour_is_judged_over_the_whole_day() -> None:
+    changes = judge_home(HomeActivity("h", (roaming_tv(False), laptop(True)), STREAMER))
+    assert [c.kind for c in changes] == ["streaming_device_silent"]
+    assert "a day" in changes[0].reasons[0].text and changes[0].reasons[0].numbers["judged_over"] == "day"
+    assert judge_home(HomeActivity("h", (roaming_tv(True), laptop(True)), STREAMER)) == []
+
+
+def test_a_tv_the_gateway_has_not_seen_since_yesterday_says_since_when() -> None:
+    gone = DeviceActivity("aa:tv", "tv 'living-room'", "tv", tv(False).apps, own_history=4, associated=False,
+                          gone_since=DAY - timedelta(hours=5))
+    [change] = judge_home(HomeActivity("h", (gone, laptop(True)), STREAMER))
+    assert "has not seen it on the home network since 01 Mar 19:00 UTC" in change.reasons[0].text
+    assert change.reasons[0].numbers["last_seen"] == (DAY - timedelta(hours=5)).isoformat()
+
+
 def test_holiday_week_with_all_devices_quiet_is_not_listed() -> None:
     assert judge_home(HomeActivity("h", (tv(False), laptop(False)), STREAMER)) == []
 
@@ -175,3 +201,21 @@ def test_a_fading_household_is_one_whose_always_on_devices_leave() -> None:
     assert change.reasons[0].numbers["always_on_left"] == 2
     staying = HomeActivity("s", (), STREAMER, fading, fleet, always_on=(4, ()))
     assert judge_home(staying) == []
+
+
+def test_without_always_on_devices_a_third_of_normal_for_two_days_is_a_quiet_spell_not_a_fade() -> None:
+    # Seed 67's h000012: a household whose days swing from 0.6 to 2x its normal, then two days at a third of it.
+    spell = daily(4e9, [*[4e9] * 9, 5.3e9, 7.8e9, 4.5e9, 1.3e9, 1.3e9])
+    fleet = fleet_fade_ratio([daily(4e9, [4e9] * 14)] * 50 + [spell])
+    assert judge_home(HomeActivity("q", (), STREAMER, spell, fleet)) == []
+    with_a_tv_gone = HomeActivity("q", (), STREAMER, spell, fleet, always_on=(1, ("tv 'living-room'",)))
+    assert [c.kind for c in judge_home(with_a_tv_gone)] == ["usage_fading"]
+
+
+def test_a_console_still_connected_that_plays_at_no_fixed_hour_is_not_judged_over_whole_days() -> None:
+    # Two quiet days in a row are common for such a console; only one that left the network is judged by the day.
+    still_there = DeviceActivity("aa:tv", "tv 'living-room'", "tv", roaming_tv(False).apps, own_history=8,
+                                 habit={"streaming_device_silent": (8, 8)}, associated=True,
+                                 habit_bytes={"streaming_device_silent": (1.5e9,) * 8},
+                                 day_before_bytes={"streaming_device_silent": 0.0})
+    assert judge_home(HomeActivity("h", (still_there, laptop(True)), STREAMER)) == []

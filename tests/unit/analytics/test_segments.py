@@ -1,10 +1,13 @@
 """Segments give findings their context: behaviour, tenure, and which messages mean anything to a home."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from porchlight_cloud.analytics.segments import (
     ESTABLISHED,
     NEW_SUBSCRIBER,
+    STREAMING_APPS,
     HouseholdUsage,
     allows_finding,
     segment_of,
@@ -39,3 +42,12 @@ def test_the_first_two_weeks_are_new_and_get_the_gentler_thresholds() -> None:
     assert thresholds_for(old) is ESTABLISHED
     assert NEW_SUBSCRIBER.poor_score > ESTABLISHED.poor_score
     assert NEW_SUBSCRIBER.min_poor_hours_daily < ESTABLISHED.min_poor_hours_daily
+
+
+
+def test_every_video_service_the_agents_application_table_names_counts_as_streaming() -> None:
+    table = json.loads((Path(__file__).resolve().parents[3] / "agent/porchlight_agent/data/app_tables.json")
+                       .read_text(encoding="utf-8"))
+    video = {"netflix", "youtube", "disneyplus", "primevideo", "twitch"}
+    assert video <= set(table["names"])  # the names the agent reports ...
+    assert video <= STREAMING_APPS  # ... are the names the cloud counts as streaming

@@ -1,12 +1,20 @@
 -- For candidate devices: the Wi-Fi station samples they appear in on the judged day [%(start)s, %(end)s) and on the
--- day before: a device that left the Wi-Fi is gone, one still associated but idle was only not used.
+-- day before, and when the gateway's inventory (Wi-Fi, DHCP, ARP) last saw them: a device that left the home
+-- network is gone, one still there but idle was only not used. A wired device has no station samples; its
+-- inventory sighting alone tells.
 WITH cand AS (
     SELECT * FROM unnest(%(homes)s::integer[], %(devices)s::integer[]) AS c(home_key, device_key)
+),
+st AS (
+    SELECT s.home_key, s.device_key,
+           count(*) FILTER (WHERE s.ts >= %(start)s) AS today,
+           count(*) FILTER (WHERE s.ts < %(start)s) AS before
+    FROM station_samples s JOIN cand c USING (home_key, device_key)
+    WHERE s.ts >= %(start)s::timestamptz - interval '1 day' AND s.ts < %(end)s
+      AND s.home_key = ANY(%(homes)s)
+    GROUP BY 1, 2
 )
-SELECT s.home_key, s.device_key,
-       count(*) FILTER (WHERE s.ts >= %(start)s) AS today,
-       count(*) FILTER (WHERE s.ts < %(start)s) AS before
-FROM station_samples s JOIN cand c USING (home_key, device_key)
-WHERE s.ts >= %(start)s::timestamptz - interval '1 day' AND s.ts < %(end)s
-  AND s.home_key = ANY(%(homes)s)
-GROUP BY 1, 2
+SELECT c.home_key, c.device_key, coalesce(st.today, 0) AS today, coalesce(st.before, 0) AS before, d.last_seen
+FROM cand c
+JOIN devices d ON d.device_key = c.device_key AND d.home_key = c.home_key
+LEFT JOIN st ON st.home_key = c.home_key AND st.device_key = c.device_key
