@@ -26,6 +26,8 @@ SUSTAINED_HOURS = 6
 #: a neighbour flooding the channel all morning costs "only" 10-15 points, but it is a cause a rep can act on (a
 #: channel change) and it is not where the home normally is.
 SUSTAINED_AIR_DROP = 10.0
+#: Reasons a single gateway restart brings with it.
+RESTART_CODES = frozenset({"gateway_reboots", "wifi_disconnects"})
 #: An hour counts as "in use" when the home moved at least this much; poor hours in use weigh double.
 IN_USE_BYTES = 20_000_000
 #: Places a fault can be, from the home outwards, with the words a rep uses.
@@ -118,6 +120,14 @@ def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
     return ("access_network", None) if first_hop else ("region", None)
 
 
+def _lone_restart(hour: HourlyScore) -> bool:
+    """The hour's only trouble is one gateway restart (and the devices dropping with it): a firmware update or a
+    power cut is an event, not a struggle, even for a new subscriber listed after one poor hour."""
+    codes = {r.code for r in hour.reasons}
+    once = any(r.code == "gateway_reboots" and r.numbers.get("reboots") == 1 for r in hour.reasons)
+    return once and codes <= RESTART_CODES
+
+
 def _crowded_air(hour: HourlyScore) -> bool:
     """The hour's reasons name a Wi-Fi channel crowded by other networks."""
     return any(r.code == "channel_busy" for r in hour.reasons)
@@ -158,7 +168,7 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
                     and (h.score < moderate_bar or (h.score < air_bar and _crowded_air(h)))]
         if len(moderate) >= SUSTAINED_HOURS:
             poor = moderate
-    if len(poor) < need or worst_component(poor) in explained:
+    if len(poor) < need or worst_component(poor) in explained or (len(poor) == 1 and _lone_restart(poor[0])):
         return None
     scores = [h.score for h in poor if h.score is not None]
     impact = sum((100.0 - s) * (2.0 if h.traffic_bytes >= IN_USE_BYTES else 1.0) for h, s in zip(poor, scores,

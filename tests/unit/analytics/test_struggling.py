@@ -93,3 +93,16 @@ def test_a_morning_of_a_crowded_channel_ten_points_below_normal_is_listed_as_the
     # The same drop without a crowded channel is not enough, nor a shorter spell of the crowded one.
     assert judge("h", day({h: 83 for h in range(7, 13)}, wifi=77), normal, ESTABLISHED) is None
     assert judge("h", day({h: 83 for h in range(7, 11)}, wifi=77, reasons=(busy,)), normal, ESTABLISHED) is None
+
+
+RESTART = (Reason("gateway_reboots", "The gateway restarted 1 time(s) this hour", {"reboots": 1}),
+           Reason("wifi_disconnects", "Devices dropped off the Wi-Fi", {"disconnects": 9}))
+
+
+def test_one_restart_is_an_event_not_a_struggle_even_for_a_new_subscriber() -> None:
+    # A firmware update at 02:00 (or a power cut): one poor hour, whose only trouble is the restart.
+    normal = Baseline(99, 1, 24 * 14)
+    assert judge("h", day({2: 62}, health=40, reasons=RESTART), normal, NEW, recent=True) is None
+    # Restarting again the next hour is no longer one event.
+    f = judge("h", day({2: 62, 3: 60}, health=40, reasons=RESTART), normal, NEW, recent=True)
+    assert f is not None and f.place == "gateway"
