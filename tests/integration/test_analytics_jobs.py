@@ -97,6 +97,40 @@ def test_a_rerun_that_finds_nothing_empties_the_day_and_keeps_the_earlier_list_a
     assert stored == (1,)
 
 
+def wifi_report(conn: psycopg.Connection, home_key: int, device_key: int, ts: datetime, busy: int) -> None:
+    """One report: a TV streaming on 5 GHz with a good link, on a channel ``busy`` % busy (3 points of it its own)."""
+    conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, st_device,"
+                 " st_q, st_c, ra) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s, %s)",
+                 (ts, home_key, int(ts.timestamp()) // 300, [device_key], [50, -55, -58, 400, 400, 0],
+                  [400_000_000, 20_000_000, 300_000, 15_000], [50, 36, 80, -92, busy, 2, 1, 1]))
+
+
+def test_a_neighbour_flooding_the_channel_the_tv_uses_is_judged_against_the_homes_own_air(conn) -> None:
+    flooded = add_home(conn, "h-flooded")
+    always_busy = add_home(conn, "h-always-busy")
+    tvs = {h: add_device(conn, h, f"aa:bb:cc:00:00:0{i}", "tv", "living-room") for i, h in
+           enumerate((flooded, always_busy))}
+    first = DAY - timedelta(days=7)
+    for d in range(8):
+        day_start = datetime.combine(first + timedelta(days=d), datetime.min.time(), UTC)
+        for hour in range(24):
+            bucket = day_start + timedelta(hours=hour)
+            flood = d == 7 and 8 <= hour < 20
+            for h in (flooded, always_busy):
+                hourly(conn, h, bucket)
+                busy = (55 if flood else 12) if h == flooded else 45  # always_busy: 42 % of other networks' air
+                wifi_report(conn, h, tvs[h], bucket + timedelta(minutes=30), busy)
+        schedule.run_daily(conn, first + timedelta(days=d))
+    # 52 % of the air taken by other networks is "comfortable" by the absolute ramp, but this channel normally
+    # carries 9 %: the flooded home is listed, the home whose channel is always that busy is not.
+    [row] = findings_store.list_findings(conn, "struggling_daily", DAY)
+    assert row["home_id"] == "h-flooded" and row["place"] == "home_wifi"
+    air = next(r for r in row["reasons"] if r["code"] == "channel_busy")
+    assert air["numbers"]["foreign_busy_pct"] == 52 and air["numbers"]["normal_foreign_busy_pct"] == 9
+    assert "normally take 9%" in air["text"]
+    assert "channel change" in row["action"]
+
+
 def probe_report(conn: psycopg.Connection, home_key: int, ts: datetime, rtt: float, lost: int, targets: list[int],
                  first_hop_rtt: float | None = None) -> None:
     """One report's probes: the first target is the first hop (at ``first_hop_rtt`` when given), the rest ``rtt``."""

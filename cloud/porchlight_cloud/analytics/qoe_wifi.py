@@ -26,6 +26,11 @@ RETRY_RAMP: Ramp = ((10.0, 100.0), (30.0, 50.0), (50.0, 0.0))
 #: Channel busy time not caused by the home itself (%): above ~50 % latency grows (every frame waits for the air);
 #: 70 % is congested, 90 % is saturated.
 BUSY_RAMP: Ramp = ((40.0, 100.0), (70.0, 50.0), (90.0, 0.0))
+#: Other networks' air above this home's own normal for the band and hour of day (points of busy time): a neighbour
+#: that starts flooding an empty channel takes air the household had, long before the absolute ramp calls the channel
+#: crowded (8 % -> 50 % busy halves what is left for the home, and every frame waits longer). Under 15 points is the
+#: hour-to-hour wobble of the neighbours' own evening; 30 points is a new, heavy user of the channel.
+SURGE_RAMP: Ramp = ((15.0, 100.0), (30.0, 70.0), (50.0, 40.0), (70.0, 10.0))
 #: Without a usual share known for the home's devices, every device weighs its traffic plus this much, so an idle
 #: device still counts a little.
 IDLE_WEIGHT_BYTES = 1_000_000
@@ -64,6 +69,8 @@ class RadioHour:
     busy_pct: float | None
     #: The radio's own transmit + receive air time (%), part of busy_pct; None when not reported.
     own_pct: float | None = None
+    #: The home's normal foreign busy time on this band at this hour of the day (%), None while unknown.
+    normal_foreign_pct: float | None = None
 
     @property
     def foreign_busy_pct(self) -> float | None:
@@ -93,22 +100,41 @@ def station_weights(devices: Sequence[DeviceHour]) -> list[float]:
     return [w / sum(floor) for w in floor]
 
 
-def air_scores(radios: Sequence[RadioHour]) -> dict[str | None, tuple[float, Reason]]:
-    """Per band: the score of its air (foreign busy time through BUSY_RAMP) and the reason in words."""
+def foreign_by_band(radios: Sequence[RadioHour]) -> dict[str | None, tuple[float, float]]:
+    """Per band: (mean busy time, mean busy time not caused by the home) over the band's radios (%)."""
     by_band: dict[str | None, list[RadioHour]] = {}
     for r in radios:
         if r.busy_pct is not None:
             by_band.setdefault(r.band, []).append(r)
+    return {band: (sum(r.busy_pct or 0.0 for r in rs) / len(rs), sum(r.foreign_busy_pct or 0.0 for r in rs) / len(rs))
+            for band, rs in by_band.items()}
+
+
+def _band_normal(radios: Sequence[RadioHour], band: str | None) -> float | None:
+    normals = [r.normal_foreign_pct for r in radios if r.band == band and r.normal_foreign_pct is not None]
+    return sum(normals) / len(normals) if normals else None
+
+
+def air_scores(radios: Sequence[RadioHour]) -> dict[str | None, tuple[float, Reason]]:
+    """Per band: the score of its air and the reason in words. The air scores the worse of the foreign busy time
+    through BUSY_RAMP and, where the home's normal for the band and hour is known, its rise over that normal
+    through SURGE_RAMP."""
     out: dict[str | None, tuple[float, Reason]] = {}
-    for band, rs in by_band.items():
-        busy = sum(r.busy_pct or 0.0 for r in rs) / len(rs)
-        foreign = sum(r.foreign_busy_pct or 0.0 for r in rs) / len(rs)
+    for band, (busy, foreign) in foreign_by_band(radios).items():
         own = busy - foreign
         where = f"{band} GHz " if band else ""
+        score = ramp(foreign, BUSY_RAMP)
+        numbers: dict[str, str | float | int] = {"band": band or "", "busy_pct": round(busy, 1),
+                                                 "foreign_busy_pct": round(foreign, 1)}
+        normal = _band_normal(radios, band)
+        usual = ""
+        if normal is not None:
+            score = min(score, ramp(foreign - normal, SURGE_RAMP))
+            numbers["normal_foreign_busy_pct"] = round(normal, 1)
+            usual = f"; at this hour other networks normally take {normal:.0f}%"
         text = (f"The {where}Wi-Fi channel was busy {busy:.0f}% of the time, {foreign:.0f}% with other networks' "
-                f"traffic or interference (this home's own use: {own:.0f}%; under 40% is comfortable).")
-        out[band] = (ramp(foreign, BUSY_RAMP), Reason("channel_busy", text, {
-            "band": band or "", "busy_pct": round(busy, 1), "foreign_busy_pct": round(foreign, 1)}))
+                f"traffic or interference (this home's own use: {own:.0f}%; under 40% is comfortable{usual}).")
+        out[band] = (score, Reason("channel_busy", text, numbers))
     return out
 
 

@@ -65,6 +65,7 @@ def run_daily(conn: psycopg.Connection[Any], day: date, cohort_days: int = 1) ->
     run_id = findings_store.start_run(conn, "daily", end, {"day": day.isoformat()})
     out["qoe_rows"] = qoe_job.score_window(conn, start, end)
     out["device_usage"] = qoe_job.update_device_usage(conn, day)  # after the day's scores: it weighs the next day's
+    out["air_normal"] = qoe_job.update_air_normal(conn, day)  # likewise: the next day's air is judged against it
     segments = segment_job.compute_segments(conn, day)
     out["segments"] = len(segments)
     out["cohorts"] = len(cohort_job.run_daily(conn, day, cohort_days))  # first: it explains some homes' trouble

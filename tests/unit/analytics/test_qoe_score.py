@@ -151,6 +151,31 @@ def test_flooding_a_band_nobody_in_the_home_uses_moves_nothing() -> None:
     assert c.reasons == ()
 
 
+def test_a_neighbour_who_starts_flooding_a_quiet_channel_counts_against_the_homes_own_normal() -> None:
+    # 48 % foreign busy is "comfortable" in absolute terms, but this channel normally carries 8 % of other networks'
+    # traffic at this hour: 40 points of the home's air are gone.
+    c = wifi_component([tv(-55, 1_500_000_000)], [RadioHour("5", 50, own_pct=2, normal_foreign_pct=8)])
+    assert c.score == 55  # 40 points over normal on the surge ramp (30 -> 70, 50 -> 40)
+    assert c.reasons[0].code == "channel_busy"
+    assert c.reasons[0].numbers["normal_foreign_busy_pct"] == 8
+    assert "normally take 8%" in c.reasons[0].text
+
+
+def test_the_same_busy_channel_is_no_reason_where_it_is_always_that_busy() -> None:
+    # 38 % of other networks' air where 34 % is this hour's normal: neither crowded nor unusual.
+    c = wifi_component([tv(-55, 1_500_000_000)], [RadioHour("5", 40, own_pct=2, normal_foreign_pct=34)])
+    assert c.score == 100
+    assert c.reasons == ()
+
+
+def test_a_surge_on_a_band_nobody_in_the_home_uses_moves_nothing() -> None:
+    c = wifi_component([tv(-55, 1_500_000_000)],
+                       [RadioHour("5", 10, own_pct=2, normal_foreign_pct=8),
+                        RadioHour("2.4", 60, own_pct=0, normal_foreign_pct=10)])
+    assert c.score == 100
+    assert c.reasons == ()
+
+
 def test_the_homes_own_heavy_use_of_the_air_is_not_congestion() -> None:
     # 75 % busy, but 60 points of it are the home's own 4K stream: the neighbours take 15 %.
     c = wifi_component([tv(-55, 3_000_000_000)], [RadioHour("5", 75, own_pct=60)])
