@@ -7,7 +7,8 @@ migrations, and generates with generate_series: homes, gateways (8 model/firmwar
 home, one day of hourly QoE scores and home rollups, the day's application rollup (about 6 device/app rows per
 home and hour), four weeks of daily rollups, and a few homes with injected trouble (spambots, a silent TV,
 fading households, poor Wi-Fi) so every code path runs. Then it times, on that day:
-struggling list + activity-change list (target 60 s together), cohorts (target 10 s), and the segments.
+struggling list + activity-change list (target 60 s together), cohorts (target 10 s), the segments, the
+devices' usual shares and the air normal (two weeks of per-band air for ``--air-homes`` homes).
 Run on purpose, not by the test suite; prints the machine it ran on.
 """
 
@@ -113,6 +114,19 @@ INSERT INTO qoe_daily_normal (home_key, day, median_score, mad_score, hours)
 SELECT home_key, %(day)s::date - o, 95, 2, 24 FROM homes CROSS JOIN generate_series(1, 14) o"""),
     ("analyze", "ANALYZE"),
 ]
+#: Two weeks of other networks' air per band for the first --air-homes homes (the hourly QoE job keeps it beside
+#: each score), so the daily air_normal step has its real input: 14 days x 24 hours x 2 bands per home.
+AIR_SETUP = [
+    ("qoe_hourly air (14 days, 2 bands)", """
+INSERT INTO qoe_hourly (home_key, bucket, score, traffic_bytes, reasons, air_band_dghz, air_foreign_pct)
+SELECT h.home_key, %(day)s::timestamptz - make_interval(days => o) + make_interval(hours => hr), 95, 4e8, '[]',
+       ARRAY[24, 50]::smallint[], ARRAY[(20 + 15 * random())::real, (5 + 10 * random())::real]
+FROM homes h CROSS JOIN generate_series(0, 13) o CROSS JOIN generate_series(0, 23) hr
+WHERE h.home_key <= %(air_homes)s
+ON CONFLICT (home_key, bucket) DO UPDATE SET air_band_dghz = EXCLUDED.air_band_dghz,
+                                             air_foreign_pct = EXCLUDED.air_foreign_pct"""),
+    ("analyze qoe_hourly", "ANALYZE qoe_hourly"),
+]
 
 
 def main() -> None:
@@ -120,6 +134,8 @@ def main() -> None:
     parser.add_argument("--homes", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORCHLIGHT_PG_PORT", "55432")))
     parser.add_argument("--keep", action="store_true", help="reuse the database if it exists (skip generation)")
+    parser.add_argument("--air-homes", type=int, default=10_000,
+                        help="homes given two weeks of per-band air for the air_normal step (default 10,000)")
     args = parser.parse_args()
     admin = ADMIN.format(port=args.port)
     url = admin.rsplit("/", 1)[0] + f"/{DB}"
@@ -133,9 +149,9 @@ def main() -> None:
     if not exists:
         migrate.migrate(url)
         with psycopg.connect(url, autocommit=True) as conn:
-            for name, statement in SETUP:
+            for name, statement in SETUP + AIR_SETUP:
                 t = time.perf_counter()
-                cur = conn.execute(statement, {"homes": args.homes, "day": DAY})
+                cur = conn.execute(statement, {"homes": args.homes, "day": DAY, "air_homes": args.air_homes})
                 print(f"setup {name}: {cur.rowcount if cur.rowcount >= 0 else '-'} rows, "
                       f"{time.perf_counter() - t:.1f} s")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -161,6 +177,10 @@ def main() -> None:
         t = time.perf_counter()
         usage = qoe_job.update_device_usage(conn, DAY)
         t_usage = time.perf_counter() - t
+        t = time.perf_counter()
+        air = qoe_job.update_air_normal(conn, DAY)
+        t_air = time.perf_counter() - t
+        air_homes = conn.execute("SELECT count(DISTINCT home_key) FROM air_normal WHERE day = %s", (DAY,)).fetchone()
     print(f"segments:          {t_seg:6.1f} s  ({len(segments)} homes)")
     print(f"struggling list:   {t_str:6.1f} s  ({struggling} homes listed)")
     print(f"activity change:   {t_act:6.1f} s  ({activity} homes listed)")
@@ -169,6 +189,9 @@ def main() -> None:
           f"{', '.join(f'{c.model}/{c.firmware} {c.component}' for c in cohorts)}; target <= 10 s)")
     print(f"cohorts, hourly:   {t_hourly:6.1f} s  ({len(hourly)} findings over the 6 hours to 21:00)")
     print(f"device usage:      {t_usage:6.1f} s  ({usage} devices' usual share over 7 days of app_daily)")
+    n_air = air_homes[0] if air_homes else 0
+    print(f"air normal:        {t_air:6.1f} s  ({air} rows for {n_air} homes from 14 days of qoe_hourly; "
+          f"{t_air * 100_000 / max(n_air, 1):.0f} s per 100,000 homes at this rate)")
     print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; day analysed {DAY} (+{timedelta(days=1)})")
 
 

@@ -131,6 +131,7 @@ def air_scores(radios: Sequence[RadioHour]) -> dict[str | None, tuple[float, Rea
         if normal is not None:
             score = min(score, ramp(foreign - normal, SURGE_RAMP))
             numbers["normal_foreign_busy_pct"] = round(normal, 1)
+            numbers["above_normal_pct"] = round(foreign - normal, 1)
             usual = f"; at this hour other networks normally take {normal:.0f}%"
         text = (f"The {where}Wi-Fi channel was busy {busy:.0f}% of the time, {foreign:.0f}% with other networks' "
                 f"traffic or interference (this home's own use: {own:.0f}%; under 40% is comfortable{usual}).")

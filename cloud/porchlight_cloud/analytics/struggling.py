@@ -26,6 +26,11 @@ SUSTAINED_HOURS = 6
 #: a neighbour flooding the channel all morning costs "only" 10-15 points, but it is a cause a rep can act on (a
 #: channel change) and it is not where the home normally is.
 SUSTAINED_AIR_DROP = 10.0
+#: ... or, over a day, this many points of other networks' air above the home's own normal for the band and hour, in
+#: SUSTAINED_HOURS hours, on a band the home's devices use (the QoE reason names only such bands), whatever the
+#: score: a neighbour flooding the channel the phones use all day halves their air before anyone complains, and a
+#: channel change is a cheap fix a rep can offer.
+AIR_SURGE_POINTS = 25.0
 #: Reasons a single gateway restart brings with it.
 RESTART_CODES = frozenset({"gateway_reboots", "wifi_disconnects"})
 #: An hour counts as "in use" when the home moved at least this much; poor hours in use weigh double.
@@ -128,6 +133,12 @@ def _lone_restart(hour: HourlyScore) -> bool:
     return once and codes <= RESTART_CODES
 
 
+def _air_surge(hour: HourlyScore) -> bool:
+    """The hour's reasons name a channel the home uses whose air other networks took far beyond its normal."""
+    return any(r.code == "channel_busy" and float(r.numbers.get("above_normal_pct", 0.0) or 0.0) >= AIR_SURGE_POINTS
+               for r in hour.reasons)
+
+
 def _crowded_air(hour: HourlyScore) -> bool:
     """The hour's reasons name a Wi-Fi channel crowded by other networks."""
     return any(r.code == "channel_busy" for r in hour.reasons)
@@ -141,7 +152,8 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
     An hour is poor when its score is under the segment's absolute bar, or more than the segment's drop below
     the home's own normal (median hourly score) and also under RELATIVE_CAP. Hours inside a regional incident the home
     belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count, or
-    SUSTAINED_AIR_DROP points in hours with a crowded channel.
+    SUSTAINED_AIR_DROP points in hours with a crowded channel, or SUSTAINED_HOURS hours with other networks' air
+    AIR_SURGE_POINTS above the home's normal on a band its devices use (listed as the Wi-Fi whatever the score).
     ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``, near-real-time) count.
     ``explained`` names components a cohort finding already explains for this home (its gateway's model and
     firmware were found worse on them): when that is what pulls the home down, the cohort is the finding and the
@@ -168,16 +180,25 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
                     and (h.score < moderate_bar or (h.score < air_bar and _crowded_air(h)))]
         if len(moderate) >= SUSTAINED_HOURS:
             poor = moderate
-    if len(poor) < need or worst_component(poor) in explained or (len(poor) == 1 and _lone_restart(poor[0])):
+    surge = False
+    if len(poor) < need and not recent:
+        surged = [h for h in scored if h.hour not in incident_hours and _air_surge(h)]
+        if len(surged) >= SUSTAINED_HOURS:
+            poor, surge = surged, True
+    if len(poor) < need or (len(poor) == 1 and _lone_restart(poor[0])):
+        return None
+    if ("wifi" if surge else worst_component(poor)) in explained:
         return None
     scores = [h.score for h in poor if h.score is not None]
     impact = sum((100.0 - s) * (2.0 if h.traffic_bytes >= IN_USE_BYTES else 1.0) for h, s in zip(poor, scores,
                                                                                                    strict=True))
-    place, mac = _place_of(poor)
+    place, mac = ("home_wifi", None) if surge else _place_of(poor)
     in_use = sum(1 for h in poor if h.traffic_bytes >= IN_USE_BYTES)
     mean = sum(scores) / len(scores)
-    head = Reason("poor_hours", f"The connection was poor for {len(poor)} hour(s) "
-                  f"({in_use} of them while the home was using it): quality score averaged {mean:.0f}/100, "
+    what = (f"Other networks took far more of the Wi-Fi air than usual for {len(poor)} hour(s)" if surge
+            else f"The connection was poor for {len(poor)} hour(s)")
+    head = Reason("poor_hours", f"{what} ({in_use} of them while the home was using it): quality score averaged "
+                  f"{mean:.0f}/100, "
                   f"lowest {min(scores):.0f}" + (f"; this home normally scores {normal.median:.0f}."
                                                    if normal is not None and normal.n >= 24 else "."),
                   {"poor_hours": len(poor), "in_use_hours": in_use, "mean_score": round(mean, 1),

@@ -65,6 +65,7 @@ def judge_window(conn: psycopg.Connection[Any], start: datetime, end: datetime, 
     params = {"start": start, "end": end, "abs_bar": max(NEW_SUBSCRIBER.poor_score, ESTABLISHED.poor_score),
               "drop": min(NEW_SUBSCRIBER.drop_points, ESTABLISHED.drop_points), "min_hours": min_hours,
               "sustained_drop": struggling.SUSTAINED_DROP, "air_drop": struggling.SUSTAINED_AIR_DROP,
+              "air_surge": struggling.AIR_SURGE_POINTS,
               # the sustained rules judge whole days only: near real time they admit no home
               "sustained_hours": struggling.SUSTAINED_HOURS if not recent else 24 * 365}
     by_home: dict[int, list[dict[str, Any]]] = defaultdict(list)

@@ -106,3 +106,23 @@ def test_one_restart_is_an_event_not_a_struggle_even_for_a_new_subscriber() -> N
     # Restarting again the next hour is no longer one event.
     f = judge("h", day({2: 62, 3: 60}, health=40, reasons=RESTART), normal, NEW, recent=True)
     assert f is not None and f.place == "gateway"
+
+
+def surge(above: float) -> Reason:
+    return Reason("channel_busy", "The 2.4 GHz Wi-Fi channel was busy 46% of the time",
+                  {"band": "2.4", "foreign_busy_pct": 10 + above, "normal_foreign_busy_pct": 10,
+                   "above_normal_pct": above})
+
+
+def test_a_day_of_other_networks_flooding_a_band_the_home_uses_is_listed_as_the_wifi_whatever_the_score() -> None:
+    # The phones on 2.4 GHz lost a third of their air all day: the score barely moves (they carry little), but a
+    # channel change is a cheap fix.
+    normal = Baseline(98, 1, 24 * 14)
+    f = judge("h", day({h: 90 for h in range(8, 16)}, wifi=86, reasons=(surge(34),)), normal, ESTABLISHED)
+    assert f is not None and f.place == "home_wifi" and f.poor_hours == 8
+    assert f.reasons[0].text.startswith("Other networks took far more of the Wi-Fi air than usual for 8 hour(s)")
+    assert judge("h", day({h: 90 for h in range(8, 13)}, wifi=86, reasons=(surge(34),)), normal, ESTABLISHED) is None
+    assert judge("h", day({h: 95 for h in range(8, 16)}, reasons=(surge(18),)), normal, ESTABLISHED) is None
+    # Near real time the scores decide alone.
+    assert judge("h", day({h: 90 for h in range(8, 16)}, wifi=86, reasons=(surge(34),)), normal, ESTABLISHED,
+                 recent=True) is None
