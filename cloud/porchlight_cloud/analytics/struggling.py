@@ -31,6 +31,9 @@ SUSTAINED_AIR_DROP = 10.0
 #: score: a neighbour flooding the channel the phones use all day halves their air before anyone complains, and a
 #: channel change is a cheap fix a rep can offer.
 AIR_SURGE_POINTS = 25.0
+#: The components a regional incident explains in a home's hour (seed 97: a reboot loop that ran through the
+#: evening's regional congestion was kept off the list hour by hour).
+INCIDENT_COMPONENTS = frozenset({"access", "stability"})
 #: Reasons a single gateway restart brings with it.
 RESTART_CODES = frozenset({"gateway_reboots", "wifi_disconnects"})
 #: An hour counts as "in use" when the home moved at least this much; poor hours in use weigh double.
@@ -125,6 +128,13 @@ def _place_of(poor: Sequence[HourlyScore]) -> tuple[str, str | None]:
     return ("access_network", None) if first_hop else ("region", None)
 
 
+def _incident_explains(hour: HourlyScore, incident_hours: frozenset[datetime]) -> bool:
+    """The hour falls in a regional incident the home belongs to, and what is worst in it is what such an incident
+    does to a home (latency, loss, the line dropping): a gateway restarting or a weak Wi-Fi link during the evening's
+    congestion is still the home's own trouble."""
+    return hour.hour in incident_hours and worst_component([hour]) in INCIDENT_COMPONENTS
+
+
 def _lone_restart(hour: HourlyScore) -> bool:
     """The hour's only trouble is one gateway restart (and the devices dropping with it): a firmware update or a
     power cut is an event, not a struggle, even for a new subscriber listed after one poor hour."""
@@ -151,7 +161,8 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
 
     An hour is poor when its score is under the segment's absolute bar, or more than the segment's drop below
     the home's own normal (median hourly score) and also under RELATIVE_CAP. Hours inside a regional incident the home
-    belongs to do not count. Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count, or
+    belongs to do not count when what is worst in them is what the incident explains (INCIDENT_COMPONENTS).
+    Over a day, SUSTAINED_HOURS hours SUSTAINED_DROP points below the normal also count, or
     SUSTAINED_AIR_DROP points in hours with a crowded channel, or SUSTAINED_HOURS hours with other networks' air
     AIR_SURGE_POINTS above the home's normal on a band its devices use (listed as the Wi-Fi whatever the score).
     ``min_poor_hours`` defaults to the segment's daily (or, with ``recent``, near-real-time) count.
@@ -169,25 +180,27 @@ def judge(home_id: str, hours: Iterable[HourlyScore], normal: Baseline | None, s
     poor: list[HourlyScore] = []
     for h in scored:
         assert h.score is not None
-        if h.hour in incident_hours:
+        if _incident_explains(h, incident_hours):
             continue
         if h.score < th.poor_score or (rel_bar is not None and h.score < rel_bar):
             poor.append(h)
     if len(poor) < need and normal is not None and normal.n >= 24 and not recent:
         moderate_bar = min(RELATIVE_CAP + 5.0, normal.median - SUSTAINED_DROP)
         air_bar = min(RELATIVE_CAP + 10.0, normal.median - SUSTAINED_AIR_DROP)
-        moderate = [h for h in scored if h.hour not in incident_hours and h.score is not None
+        moderate = [h for h in scored if not _incident_explains(h, incident_hours) and h.score is not None
                     and (h.score < moderate_bar or (h.score < air_bar and _crowded_air(h)))]
         if len(moderate) >= SUSTAINED_HOURS:
             poor = moderate
     surge = False
-    if len(poor) < need and not recent:
-        surged = [h for h in scored if h.hour not in incident_hours and _air_surge(h)]
+    # A flooded channel is a finding of its own even in a home whose poor hours a cohort already explains (a bad
+    # firmware does not change channels for the neighbours).
+    if (len(poor) < need or worst_component(poor) in explained) and not recent:
+        surged = [h for h in scored if not _incident_explains(h, incident_hours) and _air_surge(h)]
         if len(surged) >= SUSTAINED_HOURS:
             poor, surge = surged, True
     if len(poor) < need or (len(poor) == 1 and _lone_restart(poor[0])):
         return None
-    if ("wifi" if surge else worst_component(poor)) in explained:
+    if not surge and worst_component(poor) in explained:
         return None
     scores = [h.score for h in poor if h.score is not None]
     impact = sum((100.0 - s) * (2.0 if h.traffic_bytes >= IN_USE_BYTES else 1.0) for h, s in zip(poor, scores,

@@ -62,11 +62,25 @@ def test_new_subscriber_gets_lower_threshold() -> None:
     assert f is not None and f.poor_hours == 2
 
 
+def slow_line(hours: range, health: float = 100) -> list[HourlyScore]:
+    """A day whose ``hours`` have a poor access network (latency, loss), the gateway's health as given."""
+    return [HourlyScore(DAY + timedelta(hours=h), 30 if h in hours else 95, 95, 30 if h in hours else 95,
+                        health if h in hours else 100, 100, (), 500_000_000) for h in range(24)]
+
+
 def test_incident_homes_are_kept_off_the_struggling_list() -> None:
-    hours = day({h: 30 for h in range(10, 16)})
+    hours = slow_line(range(10, 16))
     assert judge("h", hours, None, ESTABLISHED) is not None
     during = frozenset(DAY + timedelta(hours=h) for h in range(10, 16))
     assert judge("h", hours, None, ESTABLISHED, incident_hours=during) is None
+
+
+def test_a_gateway_restarting_through_a_regional_incident_is_still_the_homes_own_trouble() -> None:
+    # Seed 97's h000018: a reboot loop from 19:00 to midnight, during the evening's regional congestion.
+    hours = slow_line(range(19, 24), health=0)
+    during = frozenset(DAY + timedelta(hours=h) for h in range(18, 24))
+    f = judge("h", hours, None, ESTABLISHED, incident_hours=during)
+    assert f is not None and f.place == "gateway" and f.poor_hours == 5
 
 
 def test_the_list_is_ranked_by_impact() -> None:
@@ -126,3 +140,15 @@ def test_a_day_of_other_networks_flooding_a_band_the_home_uses_is_listed_as_the_
     # Near real time the scores decide alone.
     assert judge("h", day({h: 90 for h in range(8, 16)}, wifi=86, reasons=(surge(34),)), normal, ESTABLISHED,
                  recent=True) is None
+
+
+def test_a_flooded_channel_is_listed_even_where_a_bad_firmware_cohort_explains_the_poor_hours() -> None:
+    # Seed 89's h000181: a firmware that drops Wi-Fi clients (stability 0, the cohort's finding) and, on top, a
+    # neighbour flooding the 2.4 GHz channel its devices use.
+    normal = Baseline(98, 1, 24 * 14)
+    hours = [HourlyScore(DAY + timedelta(hours=h), 40, 86, 95, 100, 0, (surge(34) if 6 <= h < 18 else WEAK_TV,),
+                         500_000_000) for h in range(24)]
+    f = judge("h", hours, normal, ESTABLISHED, explained=frozenset({"stability"}))
+    assert f is not None and f.place == "home_wifi" and f.poor_hours == 12
+    unflooded = [HourlyScore(h.hour, 40, 86, 95, 100, 0, (), h.traffic_bytes) for h in hours]
+    assert judge("h", unflooded, normal, ESTABLISHED, explained=frozenset({"stability"})) is None
