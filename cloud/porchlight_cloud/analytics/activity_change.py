@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .activity_model import ActivityChange, AppHours, DeviceActivity, HomeActivity, HourActivity
 from .baselines import Baseline, baseline_of, median
@@ -63,6 +63,10 @@ HOUSEHOLD_ACTIVE_SHARE_IDLE = 0.8
 #: is enough, since a day away leaves the always-on TV on the network (one heavy day of a desktop in the normal
 #: would otherwise hide it).
 HOUSEHOLD_ACTIVE_SHARE_LEFT = 0.25
+#: A device that left the home network within this long of the household's phones, tablets and laptops (all gone
+#: since) went with the people: a holiday with the streaming stick or the tablet, not a broken TV (seed 101: a Fire
+#: device listed on five days of a family's holiday).
+LEFT_TOGETHER = timedelta(hours=1)
 #: Fading household: the last two days against the median of the days before the last week, relative to the
 #: fleet's own ratio; and the use came down over several days (a fade), not in one step (a trip away).
 FADING_MIN_PRIOR_DAYS = 5
@@ -253,6 +257,12 @@ def _usual_days(home: HomeActivity, d: DeviceActivity, kind: str, by_hour: dict[
                         f"normally about {human_bytes(base.median)} a day", first)
 
 
+def _left_with_the_people(d: DeviceActivity) -> bool:
+    """The device left the home network within LEFT_TOGETHER of the household's last phone, tablet or laptop."""
+    return d.gone_since is not None and d.people_gone_since is not None and \
+        abs(d.gone_since - d.people_gone_since) <= LEFT_TOGETHER
+
+
 def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: str, active_bytes: float,
             what: str) -> ActivityChange | None:
     if d.own_history < MIN_OWN_HISTORY or not allows_finding(home.segment, kind):
@@ -272,6 +282,8 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
                                                    else None)
     if e is None or e.expected <= 0 or e.observed > SILENT_MAX_SHARE * e.expected:
         return None
+    if left and _left_with_the_people(d):
+        return None  # a portable player that went on holiday with the phones and laptops
     others = _household_share(home, d.mac)
     if others < (HOUSEHOLD_ACTIVE_SHARE_LEFT if left else HOUSEHOLD_ACTIVE_SHARE):
         return None  # the whole home is quiet: a day away or a holiday, not this device

@@ -140,10 +140,13 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                 obs[(int(r["home_key"]), int(r["device_key"]))][(r["app"], r["hour"], int(r["offset_days"]))] = (
                     float(r["bytes_up"]), float(r["bytes_down"]), float(r["new_flows"]), float(r["dests_max"]))
     presence: dict[Key, tuple[bool | None, datetime | None]] = {}
+    people_left: dict[int, datetime] = {}
     if dev_list:
         for r in conn.execute(sql("activity_device_presence"), {
                 "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start, "end": end}):
             presence[(int(r[0]), int(r[1]))] = presence_on_day(int(r[2]), int(r[3]), r[4], start)
+            if r[5] is not None and r[5] < start:  # every phone, tablet and laptop was gone before the day began
+                people_left[int(r[0])] = r[5]
     history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
     peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
     daily: dict[int, list[float]] = defaultdict(list)
@@ -216,7 +219,7 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             associated, gone_since = presence.get(key, (None, None))
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
                                             len(own), tuple(dests_hours), habit, associated, habit_bytes,
-                                            group_day_before, gone_since))
+                                            group_day_before, gone_since, people_left.get(home_key)))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),

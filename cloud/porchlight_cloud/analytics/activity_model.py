@@ -62,6 +62,8 @@ class DeviceActivity:
     day_before_bytes: Mapping[str, float] = field(default_factory=dict)
     #: When the gateway last saw it on the home network (Wi-Fi, DHCP or ARP), if before the judged day began.
     gone_since: datetime | None = None
+    #: When the household's phones, tablets and laptops were last seen, if all of them left before the judged day.
+    people_gone_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,3 +219,15 @@ def test_a_console_still_connected_that_plays_at_no_fixed_hour_is_not_judged_ove
                                  habit_bytes={"streaming_device_silent": (1.5e9,) * 8},
                                  day_before_bytes={"streaming_device_silent": 0.0})
     assert judge_home(HomeActivity("h", (still_there, laptop(True)), STREAMER)) == []
+
+
+def test_a_streaming_stick_that_left_with_the_phones_went_on_holiday_and_is_not_listed() -> None:
+    left = DAY - timedelta(hours=30)
+    travelling = DeviceActivity("aa:tv", "device 'amazon-80c9'", None, tv(False).apps, own_history=4,
+                                associated=False, gone_since=left, people_gone_since=left + timedelta(minutes=10))
+    assert judge_home(HomeActivity("h", (travelling, laptop(True)), STREAMER)) == []
+    # The same device leaving while the people stay home (their phones seen after it left) is listed.
+    broken = DeviceActivity("aa:tv", "device 'amazon-80c9'", None, tv(False).apps, own_history=4,
+                            associated=False, gone_since=left, people_gone_since=None)
+    assert [c.kind for c in judge_home(HomeActivity("h", (broken, laptop(True)), STREAMER))] \
+        == ["streaming_device_silent"]

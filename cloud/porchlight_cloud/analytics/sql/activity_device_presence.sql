@@ -1,7 +1,8 @@
 -- For candidate devices: the Wi-Fi station samples they appear in on the judged day [%(start)s, %(end)s) and on the
 -- day before, and when the gateway's inventory (Wi-Fi, DHCP, ARP) last saw them: a device that left the home
 -- network is gone, one still there but idle was only not used. A wired device has no station samples; its
--- inventory sighting alone tells.
+-- inventory sighting alone tells. Also when the home's phones, tablets and laptops were last seen: a device that
+-- left with them went with the people.
 WITH cand AS (
     SELECT * FROM unnest(%(homes)s::integer[], %(devices)s::integer[]) AS c(home_key, device_key)
 ),
@@ -14,7 +15,14 @@ st AS (
       AND s.home_key = ANY(%(homes)s)
     GROUP BY 1, 2
 )
-SELECT c.home_key, c.device_key, coalesce(st.today, 0) AS today, coalesce(st.before, 0) AS before, d.last_seen
+SELECT c.home_key, c.device_key, coalesce(st.today, 0) AS today, coalesce(st.before, 0) AS before, d.last_seen,
+       people.last_seen AS people_last_seen
 FROM cand c
 JOIN devices d ON d.device_key = c.device_key AND d.home_key = c.home_key
 LEFT JOIN st ON st.home_key = c.home_key AND st.device_key = c.device_key
+LEFT JOIN (
+    SELECT home_key, max(last_seen) AS last_seen
+    FROM devices
+    WHERE home_key = ANY(%(homes)s) AND device_class = ANY(ARRAY['phone', 'tablet', 'laptop', 'watch'])
+    GROUP BY home_key
+) people ON people.home_key = c.home_key
