@@ -50,6 +50,10 @@ SILENT_HABIT_SHARE = 0.8
 #: A device still on the Wi-Fi is "on but not streaming" only when its other applications moved this much; an
 #: associated device that moved nothing at all was simply not used that day.
 SILENT_MIN_OTHER_BYTES = 2_000_000
+#: Kinds listed while the device is still connected (two silent days in a row). A console is listed only once it
+#: has left the home network: its play comes in bursts (a new game, school holidays), and two quiet days in a row
+#: are ordinary (seed 103: 6 of the 11 activity entries were healthy consoles still on the Wi-Fi).
+SILENT_WHILE_CONNECTED = frozenset({"streaming_device_silent"})
 #: Expected active hours in the day before silence means anything, and how silent it must be.
 SILENT_MIN_EXPECTED_HOURS = 3
 SILENT_MAX_SHARE = 0.05
@@ -288,6 +292,8 @@ def _silent(home: HomeActivity, d: DeviceActivity, group: frozenset[str], kind: 
     if others < (HOUSEHOLD_ACTIVE_SHARE_LEFT if left else HOUSEHOLD_ACTIVE_SHARE):
         return None  # the whole home is quiet: a day away or a holiday, not this device
     other_bytes = sum(h.bytes for a in d.apps if a.app not in group for h in a.hours)
+    if not left and kind not in SILENT_WHILE_CONNECTED:
+        return None
     if not left and (other_bytes < SILENT_MIN_OTHER_BYTES or not e.silent_day_before
                      or others < HOUSEHOLD_ACTIVE_SHARE_IDLE):
         # Still on the Wi-Fi: one day without streaming is normal even for a TV that streamed on every one of its

@@ -231,3 +231,16 @@ def test_a_streaming_stick_that_left_with_the_phones_went_on_holiday_and_is_not_
                             associated=False, gone_since=left, people_gone_since=None)
     assert [c.kind for c in judge_home(HomeActivity("h", (broken, laptop(True)), STREAMER))] \
         == ["streaming_device_silent"]
+
+
+def test_a_console_is_listed_when_it_left_the_network_not_after_two_quiet_days_on_the_wifi() -> None:
+    evening = {h: 5e8 for h in EVENING}
+    play = (AppHours("gaming", hours({}, evening, day_before={})), AppHours("dns", hours({h: 5e5 for h in range(24)},
+                                                                                         {h: 5e5 for h in range(24)})))
+    quiet = DeviceActivity("aa:ps", "console 'PS5'", "console", play, own_history=6,
+                           habit={"gaming_device_silent": (6, 6)}, associated=True)
+    gamer = Segment("h", frozenset({"gamer"}), "established")
+    assert judge_home(HomeActivity("h", (quiet, laptop(True)), gamer)) == []
+    gone = DeviceActivity("aa:ps", "console 'PS5'", "console", play, own_history=6,
+                          habit={"gaming_device_silent": (6, 6)}, associated=False)
+    assert [c.kind for c in judge_home(HomeActivity("h", (gone, laptop(True)), gamer))] == ["gaming_device_silent"]
