@@ -17,20 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .activity_fading import (
-    ALWAYS_ON_CLASSES,
-    FADING_MAX_RELATIVE,
-    FADING_MIN_PRIOR_DAYS,
-    fading_change,
-    fleet_fade_ratio,
-)
+from .activity_fading import fading_change, fleet_fade_ratio
 from .activity_model import ActivityChange, AppHours, DeviceActivity, HomeActivity, HourActivity
 from .baselines import Baseline, baseline_of, median
 from .reasons import Number, Reason, human_bytes
 from .segments import GAMING_APPS, STREAMING_APPS, allows_finding
 
-__all__ = ["ALWAYS_ON_CLASSES", "FADING_MAX_RELATIVE", "FADING_MIN_PRIOR_DAYS", "ActivityChange", "AppHours",
-           "DeviceActivity", "HomeActivity", "HourActivity", "daily_list", "fleet_fade_ratio", "judge_home"]
+__all__ = ["ActivityChange", "AppHours", "DeviceActivity", "HomeActivity", "HourActivity", "daily_list",
+           "fleet_fade_ratio", "judge_home"]
 
 #: A robust z-score at least this high makes an hour unusual (own history); peers vary more, so more is asked.
 Z_UNUSUAL = 6.0

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from . import activity_change as ac
-from . import findings_store
+from . import activity_fading, findings_store
 from .baselines import Baseline, baseline_of, median
 from .findings_store import FindingRow
 from .queries import sql
@@ -58,8 +58,9 @@ def _candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dic
                 "max_share": 0.1}):
             devices.add((int(r[0]), int(r[1])))
     fading: dict[int, float] = {}
-    for r in conn.execute(sql("activity_fading_candidates"), {"day": day, "max_relative": ac.FADING_MAX_RELATIVE,
-                                                               "min_prior_days": ac.FADING_MIN_PRIOR_DAYS}):
+    for r in conn.execute(sql("activity_fading_candidates"), {
+            "day": day, "max_relative": activity_fading.FADING_MAX_RELATIVE,
+            "min_prior_days": activity_fading.FADING_MIN_PRIOR_DAYS}):
         fading[int(r[0])] = float(r[1])
     return devices, fading
 
@@ -234,7 +235,8 @@ def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]) -> di
     left: dict[int, list[str]] = defaultdict(list)
     with conn.cursor(row_factory=dict_row) as cur:
         for r in cur.execute(sql("activity_fading_devices"), {"homes": homes, "day": day}):
-            if r["device_class"] not in ac.ALWAYS_ON_CLASSES or r["normal_days"] < REGULAR_SHARE * r["home_days"]:
+            regular = r["normal_days"] >= REGULAR_SHARE * r["home_days"]
+            if r["device_class"] not in activity_fading.ALWAYS_ON_CLASSES or not regular:
                 continue
             regulars[int(r["home_key"])] += 1
             if not r["on_today"]:
