@@ -114,12 +114,15 @@ INSERT INTO qoe_daily_normal (home_key, day, median_score, mad_score, hours)
 SELECT home_key, %(day)s::date - o, 95, 2, 24 FROM homes CROSS JOIN generate_series(1, 14) o"""),
     ("analyze", "ANALYZE"),
 ]
-#: Two weeks of other networks' air per band for the first --air-homes homes (the hourly QoE job keeps it beside
-#: each score), so the daily air_normal step has its real input: 14 days x 24 hours x 2 bands per home.
+#: Two weeks of hourly scores with other networks' air per band for the first --air-homes homes (the hourly QoE job
+#: keeps the air beside each score), so the daily air_normal step has its real input (14 days x 24 hours x 2 bands
+#: per home) and the cohort change test real days before.
 AIR_SETUP = [
     ("qoe_hourly air (14 days, 2 bands)", """
-INSERT INTO qoe_hourly (home_key, bucket, score, traffic_bytes, reasons, air_band_dghz, air_foreign_pct)
-SELECT h.home_key, %(day)s::timestamptz - make_interval(days => o) + make_interval(hours => hr), 95, 4e8, '[]',
+INSERT INTO qoe_hourly (home_key, bucket, score, wifi, access, health, stability, traffic_bytes, reasons,
+                        air_band_dghz, air_foreign_pct)
+SELECT h.home_key, %(day)s::timestamptz - make_interval(days => o) + make_interval(hours => hr), 95,
+       90 + 10 * random(), 85 + 10 * random(), 95 + 5 * random(), 95 + 5 * random(), 4e8, '[]',
        ARRAY[24, 50]::smallint[], ARRAY[(20 + 15 * random())::real, (5 + 10 * random())::real]
 FROM homes h CROSS JOIN generate_series(0, 13) o CROSS JOIN generate_series(0, 23) hr
 WHERE h.home_key <= %(air_homes)s
@@ -168,6 +171,12 @@ def main() -> None:
         t = time.perf_counter()
         activity = activity_job.run_daily(conn, DAY, segments)
         t_act = time.perf_counter() - t
+        # Steady state: the days before were stored by their own daily runs (the first run computes them itself).
+        conn.execute("DELETE FROM cohort_home_daily")
+        t = time.perf_counter()
+        for k in range(1, cohort_job.BEFORE_DAYS + 1):
+            cohort_job.store_day(conn, DAY - timedelta(days=k))
+        t_before = time.perf_counter() - t
         t = time.perf_counter()
         cohorts = cohort_job.run_daily(conn, DAY)
         t_coh = time.perf_counter() - t
@@ -187,6 +196,8 @@ def main() -> None:
     print(f"  together:        {t_str + t_act:6.1f} s  (target <= 60 s)")
     print(f"cohorts:           {t_coh:6.1f} s  ({len(cohorts)} findings: "
           f"{', '.join(f'{c.model}/{c.firmware} {c.component}' for c in cohorts)}; target <= 10 s)")
+    print(f"  days before:     {t_before:6.1f} s  (storing the {cohort_job.BEFORE_DAYS} days before, untimed above: "
+          "each was stored by its own daily run)")
     print(f"cohorts, hourly:   {t_hourly:6.1f} s  ({len(hourly)} findings over the 6 hours to 21:00)")
     print(f"device usage:      {t_usage:6.1f} s  ({usage} devices' usual share over 7 days of app_daily)")
     n_air = air_homes[0] if air_homes else 0

@@ -53,12 +53,18 @@ def _truth_by_day(run_dir: Path) -> dict[date, dict[str, list[str]]]:
     return out
 
 
-def main() -> None:
-    run_dir, url = Path(sys.argv[1]), sys.argv[2]
-    if not (len(sys.argv) > 3 and sys.argv[3] == "skip-load"):
+def load_unless_skipped(argv: list[str]) -> tuple[Path, str]:
+    """RUN_DIR and DB_URL from the command line; the run loaded into a fresh database unless "skip-load" follows."""
+    run_dir, url = Path(argv[1]), argv[2]
+    if not (len(argv) > 3 and argv[3] == "skip-load"):
         _fresh_database(url)
         t = time.monotonic()
         print(f"loaded {load_run(url, run_dir)} reports in {time.monotonic() - t:.0f} s", flush=True)
+    return run_dir, url
+
+
+def main() -> None:
+    run_dir, url = load_unless_skipped(sys.argv)
     start, _focus, end = run_bounds(run_dir)
     homes = int(json.loads((run_dir / "run.json").read_text())["config"]["homes"])
     truth = _truth_by_day(run_dir)

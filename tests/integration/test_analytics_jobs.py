@@ -15,6 +15,7 @@ from porchlight_cloud.analytics import (
     incident_job,
     qoe_job,
     schedule,
+    segment_job,
     struggling_job,
 )
 
@@ -238,10 +239,50 @@ def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(c
     assert "DESKTOP-7" in row["reasons"][0]["text"] and "malware" in row["action"]
 
 
+def test_a_tv_on_the_wifi_silent_two_evenings_is_listed_when_the_people_were_home_not_on_their_day_out(conn) -> None:
+    # Two homes whose TV streamed 19:00-23:00 on each of the six days before and has not for the last two evenings,
+    # still on the Wi-Fi (DNS all day). In "home" the phone was on the Wi-Fi both evenings; in "out" the household
+    # was out on the judged day's evening (its phone away): nobody watches TV then.
+    netflix, dns = label(conn, "netflix"), label(conn, "dns")
+    for name in ("home", "out"):
+        k = add_home(conn, name)
+        tv = add_device(conn, k, f"aa:bb:cc:00:03:{name == 'out':02d}", "tv", f"TV-{name}")
+        phone = add_device(conn, k, f"aa:bb:cc:00:04:{name == 'out':02d}", "phone")
+        conn.execute("UPDATE devices SET last_seen = %s WHERE device_key IN (%s, %s)", (T0 + timedelta(hours=23), tv,
+                                                                                        phone))
+        for offset in range(8):
+            day = T0 - timedelta(days=offset)
+            streams = offset >= 2
+            conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 24000000, 100, 50, 10, 3600)",
+                         (k, day, tv, dns))
+            if streams:
+                conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1e8, 6e9, 100, 50, 10, 3600)",
+                             (k, day, tv, netflix))
+            for hour in range(24):
+                bucket = day + timedelta(hours=hour)
+                conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 40000, 1000000, 5, 3, 4, 300)",
+                             (k, bucket, tv, dns))
+                evening = 19 <= hour < 23
+                if streams and evening:
+                    conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 25000000, 1500000000, 50, 5, 3,"
+                                 " 3600)", (k, bucket, tv, netflix))
+                phone_home = not (name == "out" and offset == 0 and hour >= 8)
+                on = [tv, phone] if phone_home else [tv]
+                conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags,"
+                             " st_device, st_q, st_c) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s)",
+                             (bucket + timedelta(minutes=30), k, 10_000 - offset * 24 - hour, on,
+                              [50, -55, -58, 300, 300, 0] * len(on), [1e6, 1e7, 1e4, 10.0] * len(on)))
+    assert activity_job.run_daily(conn, DAY, segment_job.compute_segments(conn, DAY)) == 1
+    [row] = findings_store.list_findings(conn, "activity_change", DAY)
+    assert row["kind"] == "streaming_device_silent" and row["mac"] == "aa:bb:cc:00:03:00"
+    assert "still connected" in row["reasons"][0]["text"]
+    assert row["reasons"][0]["numbers"]["people_home_share"] == 1.0
+
+
 def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_when_they_stay(conn) -> None:
-    # Two households fade the same way over 10 days; in "leaving" the TV has left the Wi-Fi on the judged day,
-    # in "staying" the TV and the speaker are still associated (the people are out: not churn). Steady homes
-    # give the fleet's own ratio.
+    # "leaving" fades over 10 days and its TV has left the Wi-Fi on the judged day; "staying" came down in two steps
+    # (two ordinary low days, then a trip away) with the TV and the speaker still associated: the people are out, not
+    # leaving. Steady homes give the fleet's own ratio.
     web = label(conn, "web")
     homes = {name: add_home(conn, name) for name in ("leaving", "staying", "s1", "s2", "s3", "s4")}
     tvs = {name: add_device(conn, k, f"aa:bb:cc:00:01:{i:02d}", "tv", f"TV-{name}")
@@ -251,8 +292,9 @@ def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_wh
     for offset in range(28):
         day = T0 - timedelta(days=offset)
         for name, k in homes.items():
-            fade = name in ("leaving", "staying")
-            wan = int(4e9 * (min(1.0, 0.1 + 0.09 * offset) if fade else 1.0))
+            share = {"leaving": min(1.0, 0.1 + 0.09 * offset),
+                     "staying": {0: 0.1, 1: 0.15, 2: 0.62, 3: 0.6}.get(offset, 1.0)}.get(name, 1.0)
+            wan = int(4e9 * share)
             conn.execute("INSERT INTO home_daily (home_key, bucket, reports, wan_rx_bytes, wan_tx_bytes) VALUES"
                          " (%s, %s, 288, %s, %s)", (k, day, wan * 9 // 10, wan // 10))
             gone = name == "leaving" and offset == 0
@@ -284,6 +326,30 @@ def test_a_firmware_worse_on_stability_is_named_as_a_cohort(conn) -> None:
     assert [(f.model, f.firmware, f.component) for f in found] == [("E8450", "24.10.0", "stability")]
     [row] = findings_store.list_findings(conn, "cohort", DAY)
     assert "10 homes" in row["reasons"][0]["text"]
+
+
+def test_a_rollout_that_made_its_homes_worse_than_their_own_days_before_is_named_from_the_stored_days(conn) -> None:
+    """Three homes got a firmware that costs 12 points of access; on the day they still sit inside the fleet's
+    spread (their lines were better than most), so only the change against their own three days before names it.
+    Those days were stored by their own daily runs; the day's run stores its own and keeps both."""
+    rng = random.Random(9)
+    keys = [add_home(conn, f"h{i:03d}", f"north-a{i % 3 + 1}-n1", "E8450", "24.10.1" if i < 3 else "23.05.5")
+            for i in range(60)]
+    for back in range(4):
+        day_start = T0 - timedelta(days=back)
+        for i, k in enumerate(keys):
+            base = 96 if i < 3 else 88
+            access = base - (12 if i < 3 and back == 0 else 0)
+            for hour in range(24):
+                a = rng.gauss(access, 1.5)
+                conn.execute("INSERT INTO qoe_hourly (home_key, bucket, score, wifi, access, health, stability)"
+                             " VALUES (%s, %s, %s, 95, %s, 100, 100)", (k, day_start + timedelta(hours=hour), a, a))
+    for back in (3, 2, 1):
+        cohort_job.store_day(conn, DAY - timedelta(days=back))
+    found = cohort_job.run_daily(conn, DAY)
+    assert [(f.model, f.firmware, f.component, f.basis) for f in found] == [("E8450", "24.10.1", "access", "change")]
+    stored = conn.execute("SELECT day, count(*) FROM cohort_home_daily GROUP BY day ORDER BY day").fetchall()
+    assert stored == [(DAY - timedelta(days=k), 60) for k in (3, 2, 1, 0)]
 
 
 def test_run_scheduled_runs_each_job_when_due(conn) -> None:

@@ -35,6 +35,9 @@ MIN_DAYS_FOR_HOUR_OF_DAY = 3
 MIN_WEEKS_FOR_HOUR_OF_WEEK = 3
 #: An always-on device is a regular of the household when it was on the Wi-Fi on this share of the normal days.
 REGULAR_SHARE = 0.8
+#: Another device counts as having left the home network when the gateway last saw it in the week before the judged
+#: day and at least this long before the day began (a device off for the night is not gone).
+OTHERS_GONE_FOR = timedelta(hours=6)
 #: 1 in this many homes feeds the peer normals.
 PEER_SAMPLE = 20
 
@@ -142,19 +145,33 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     float(r["bytes_up"]), float(r["bytes_down"]), float(r["new_flows"]), float(r["dests_max"]))
     presence: dict[Key, tuple[bool | None, datetime | None]] = {}
     people_left: dict[int, datetime] = {}
+    others_left: dict[Key, int] = {}
     if dev_list:
         for r in conn.execute(sql("activity_device_presence"), {
-                "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start, "end": end}):
+                "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start, "end": end,
+                "gone_for": OTHERS_GONE_FOR}):
             presence[(int(r[0]), int(r[1]))] = presence_on_day(int(r[2]), int(r[3]), r[4], start)
+            others_left[(int(r[0]), int(r[1]))] = int(r[6])
             if r[5] is not None and r[5] < start:  # every phone, tablet and laptop was gone before the day began
                 people_left[int(r[0])] = r[5]
+    people_hours: dict[int, set[datetime]] = defaultdict(set)
+    if dev_list:
+        for r in conn.execute(sql("activity_people_hours"), {"homes": sorted({h for h, _ in dev_list}),
+                                                              "start": start, "end": end}):
+            hours_home = people_hours[int(r[0])]
+            if r[1] is not None:
+                hours_home.add(r[1])
     history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
     peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
     daily: dict[int, list[float]] = defaultdict(list)
+    for r in conn.execute(sql("activity_home_daily_bytes"), {"homes": homes, "day": day}):
+        daily[int(r[0])].append(float(r[2]))
+    fleet_ratio = next(iter(fading.values()), 1.0)  # the same fleet ratio comes with every fading candidate
+    always_on, left_macs = _always_on(conn, day, homes)
+    people_gone: dict[int, list[datetime]] = defaultdict(list)
     if fading:
-        for r in conn.execute(sql("activity_home_daily_bytes"), {"homes": sorted(fading), "day": day}):
-            daily[int(r[0])].append(float(r[2]))
-    always_on = _always_on(conn, day, sorted(fading)) if fading else {}
+        for r in conn.execute(sql("activity_people_gone"), {"homes": sorted(fading), "end": end}):
+            people_gone[int(r[0])].append(r[1])
     no_peer = Baseline(0.0, 0.0, 0, "peers")
 
     out: list[tuple[int, ac.HomeActivity, dict[str, int]]] = []
@@ -220,19 +237,26 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             associated, gone_since = presence.get(key, (None, None))
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
                                             len(own), tuple(dests_hours), habit, associated, habit_bytes,
-                                            group_day_before, gone_since, people_left.get(home_key)))
+                                            group_day_before, gone_since, people_left.get(home_key),
+                                            others_left.get(key, 0)))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),
-                                              fading.get(home_key, 1.0), device_days,
-                                              always_on.get(home_key, (0, ()))), device_keys))
+                                              fading.get(home_key, fleet_ratio), home_key in fading, device_days,
+                                              always_on.get(home_key, (0, ())),
+                                              left_macs.get(home_key, frozenset()),
+                                              frozenset(people_hours[home_key]) if home_key in people_hours
+                                              else None, tuple(people_gone.get(home_key, ()))), device_keys))
     return out
 
 
-def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]) -> dict[int, tuple[int, tuple[str, ...]]]:
-    """Per home: its regular always-on Wi-Fi devices, and the labels of those not on the Wi-Fi on ``day``."""
+def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]
+               ) -> tuple[dict[int, tuple[int, tuple[str, ...]]], dict[int, frozenset[str]]]:
+    """Per home: its regular always-on Wi-Fi devices and the labels of those not on the Wi-Fi on ``day``; and the
+    MAC addresses of those."""
     regulars: dict[int, int] = defaultdict(int)
     left: dict[int, list[str]] = defaultdict(list)
+    left_macs: dict[int, set[str]] = defaultdict(set)
     with conn.cursor(row_factory=dict_row) as cur:
         for r in cur.execute(sql("activity_fading_devices"), {"homes": homes, "day": day}):
             regular = r["normal_days"] >= REGULAR_SHARE * r["home_days"]
@@ -241,7 +265,9 @@ def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]) -> di
             regulars[int(r["home_key"])] += 1
             if not r["on_today"]:
                 left[int(r["home_key"])].append(device_label(r["hostname"], r["device_class"], r["mac"] or ""))
-    return {h: (n, tuple(sorted(left.get(h, [])))) for h, n in regulars.items()}
+                left_macs[int(r["home_key"])].add(r["mac"] or "")
+    return ({h: (n, tuple(sorted(left.get(h, [])))) for h, n in regulars.items()},
+            {h: frozenset(m) for h, m in left_macs.items()})
 
 
 def run_daily(conn: psycopg.Connection[Any], day: date, segments: dict[int, Segment] | None = None) -> int:

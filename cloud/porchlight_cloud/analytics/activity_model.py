@@ -64,6 +64,9 @@ class DeviceActivity:
     gone_since: datetime | None = None
     #: When the household's phones, tablets and laptops were last seen, if all of them left before the judged day.
     people_gone_since: datetime | None = None
+    #: How many of the home's other devices that stay home (not phones, tablets, laptops) left the network in the
+    #: week before the judged day.
+    others_left: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +77,21 @@ class HomeActivity:
     devices: tuple[DeviceActivity, ...]
     segment: Segment | None = None
     daily_bytes: tuple[float, ...] = ()  # household bytes per day, oldest first, the judged day last
-    fleet_fade_ratio: float = 1.0  # the fleet's median (last 7 days / earlier median) over the same days
+    fleet_fade_ratio: float = 1.0  # the fleet's median (last 2 days / earlier median) over the same days
+    #: Whether the fleet-wide pass found the household far below its normal (only then is fading judged).
+    fading_candidate: bool = True
     #: Every device of the home (not only the ones judged): bytes on the judged day and its normal for that day.
     device_days: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     #: The home's always-on Wi-Fi devices that were regulars on its normal days, and of them, those that were not on
     #: the Wi-Fi at all on the judged day (labels); None when not known.
     always_on: tuple[int, tuple[str, ...]] | None = None
+    #: The MAC addresses of those always-on regulars not on the Wi-Fi on the judged day.
+    always_on_left: frozenset[str] = frozenset()
+    #: The hours (start) of the judged day and the day before in which a phone, tablet or laptop of the household was
+    #: on the Wi-Fi; None when the household has none in its inventory (nothing to tell).
+    people_hours: frozenset[datetime] | None = None
+    #: When each of the household's phones, tablets and laptops gone by the end of the judged day was last seen.
+    people_gone: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,8 @@ class KindScore:
     detected: int = 0
     precision: float | None = None
     recall: float | None = None
+    #: For Wi-Fi kinds: recall over the exposed homes only (the fault went through what the household uses).
+    recall_exposed: float | None = None
     ttd_minutes: list[float] = field(default_factory=list)
     named_right: str = ""
     note: str = ""
@@ -209,6 +211,7 @@ def score_home_kind(kind: str, truths: Sequence[Truth], flags: Sequence[Flag], h
     if exposed is not None:
         mine_homes = {h for t in mine for h in t.homes}
         reach = mine_homes & exposed
+        s.recall_exposed = len(found_homes & reach) / len(reach) if reach else None
         s.note = (f"exposed homes (>= {EXPOSED_SHARE:.0%} of their Wi-Fi traffic through it): {len(reach)}/"
                   f"{len(mine_homes)}, found {len(found_homes & reach)}/{len(reach)}; found unexposed: "
                   f"{len(found_homes - reach)}")
@@ -341,10 +344,11 @@ def format_report(r: Report) -> str:
     """The report as a table for people."""
     lines = [f"Evaluation up to {r.horizon:%Y-%m-%d %H:%M} UTC",
              f"{'kind':<22}{'records':>8}{'homes':>7}{'flagged':>8}{'TP':>5}{'prec':>7}{'recall':>8}"
-             f"{'ttd med (min)':>15}{'named':>8}  note"]
+             f"{'exposed':>8}{'ttd med (min)':>15}{'named':>8}  note"]
     for s in r.scores:
         lines.append(f"{s.kind:<22}{s.records:>8}{s.homes:>7}{s.flagged:>8}{s.true_positives:>5}"
-                     f"{_fmt(s.precision):>7}{_fmt(s.recall):>8}{_fmt(s.median_ttd, False):>15}"
+                     f"{_fmt(s.precision):>7}{_fmt(s.recall):>8}{_fmt(s.recall_exposed):>8}"
+                     f"{_fmt(s.median_ttd, False):>15}"
                      f"{s.named_right or '-':>8}  {s.note}")
     for name, figs in r.list_figures.items():
         lines.append(f"{name} list: " + ", ".join(f"{k}={v}" for k, v in figs.items()))
@@ -356,6 +360,7 @@ def as_json(r: Report) -> dict[str, Any]:
     return {"horizon": r.horizon.isoformat(), "lists": r.list_figures,
             "kinds": [{"kind": s.kind, "records": s.records, "homes": s.homes, "flagged": s.flagged,
                        "true_positives": s.true_positives, "precision": s.precision, "recall": s.recall,
+                       "recall_exposed": s.recall_exposed,
                        "median_ttd_minutes": s.median_ttd, "named_right": s.named_right, "note": s.note}
                       for s in r.scores]}
 

@@ -11,6 +11,7 @@ from porchlight_cloud.analytics.activity_change import (
     fleet_fade_ratio,
     judge_home,
 )
+from porchlight_cloud.analytics.activity_fading import household_relative
 from porchlight_cloud.analytics.baselines import Baseline
 from porchlight_cloud.analytics.segments import Segment
 
@@ -188,19 +189,41 @@ def test_a_holiday_that_quiets_the_whole_fleet_does_not_flood_the_list() -> None
     assert daily_list(HomeActivity(f"h{i}", (), STREAMER, d, fleet) for i, d in enumerate(holiday)) == []
 
 
-def test_a_fading_household_is_one_whose_always_on_devices_leave() -> None:
-    # Two households whose use came down the same way over the last days: in one, the TV and the speaker have
-    # left the Wi-Fi (the household is moving away from the service); in the other, every always-on device is
-    # still there (a quieter fortnight, a trip on top: the people are out, their devices are not gone).
-    fading = daily(4e9, [3.5e9, 3e9, 2.8e9, 2.5e9, 2.2e9, 2e9, 1.8e9, 1.4e9, 1.2e9, 1e9, 9e8, 8e8, 6e8, 5e8])
-    fleet = fleet_fade_ratio([daily(4e9, [4e9] * 14)] * 50 + [fading])
-    leaving = HomeActivity("l", (), STREAMER, fading, fleet, always_on=(4, ("Living-room TV", "speaker")))
+def test_a_fading_household_is_one_whose_always_on_devices_leave_or_whose_use_all_but_stops() -> None:
+    # Two households whose use came down the same way over two weeks, to under a third: in one, the TV and the
+    # speaker have left the Wi-Fi (the household is moving away from the service); in the other, every always-on
+    # device is still there (a quieter fortnight: the people are out more, their devices are not gone).
+    third = daily(4e9, [3.5e9, 3.2e9, 3e9, 2.8e9, 2.6e9, 2.4e9, 2.2e9, 2e9, 1.8e9, 1.6e9, 1.5e9, 1.4e9, 1.3e9, 1.2e9])
+    fleet = fleet_fade_ratio([daily(4e9, [4e9] * 14)] * 50 + [third])
+    leaving = HomeActivity("l", (), STREAMER, third, fleet, always_on=(4, ("Living-room TV", "speaker")))
     [change] = judge_home(leaving)
     assert change.kind == "usage_fading"
     assert "2 of its 4 always-on devices have left the Wi-Fi (Living-room TV, speaker)" in change.reasons[0].text
     assert change.reasons[0].numbers["always_on_left"] == 2
-    staying = HomeActivity("s", (), STREAMER, fading, fleet, always_on=(4, ()))
+    staying = HomeActivity("s", (), STREAMER, third, fleet, always_on=(4, ()))
     assert judge_home(staying) == []
+    # Down to a twentieth, its cameras and plugs still there: fading too when it came down day after day (seed 201),
+    # or its phones and laptops left one by one (seed 202); a holiday comes down in a step, all phones leaving at once.
+    down = daily(4e9, [*[4e9] * 9, 1.7e9, 7e8, 3.6e8, 1e8, 6e7])
+    bumpy = daily(4e9, [*[4e9] * 7, 2.3e9, 3e9, 2.4e9, 8e8, 2.1e9, 9e8, 1e8])
+    holiday = daily(4e9, [*[4e9] * 10, 1.6e9, 4e7, 4e7, 4e7])
+    cameras = (2, ())
+    assert [c.kind for c in judge_home(HomeActivity("s", (), STREAMER, down, fleet, always_on=cameras))] \
+        == ["usage_fading"]
+    one_by_one = (DAY - timedelta(days=4), DAY - timedelta(days=2), DAY - timedelta(hours=20))
+    together = (DAY - timedelta(days=3, hours=1), DAY - timedelta(days=3))
+    assert judge_home(HomeActivity("s", (), STREAMER, bumpy, fleet, always_on=cameras, people_gone=together)) == []
+    assert [c.kind for c in judge_home(HomeActivity("s", (), STREAMER, bumpy, fleet, always_on=cameras,
+                                                    people_gone=one_by_one))] == ["usage_fading"]
+    assert judge_home(HomeActivity("s", (), STREAMER, holiday, fleet, always_on=cameras, people_gone=together)) == []
+
+
+def test_a_household_that_drops_in_one_day_is_away_unless_its_always_on_devices_went_with_it() -> None:
+    step = daily(4e9, [*[4e9] * 10, 2e9, 4e8, 2e8, 1e8])
+    fleet = fleet_fade_ratio([daily(4e9, [4e9] * 14)] * 50 + [step])
+    assert judge_home(HomeActivity("a", (), STREAMER, step, fleet, always_on=(3, ("tv 'LG'",)))) == []
+    moving_out = HomeActivity("m", (), STREAMER, step, fleet, always_on=(3, ("tv 'LG'", "speaker 'Sonos'")))
+    assert [c.kind for c in judge_home(moving_out)] == ["usage_fading"]
 
 
 def test_without_always_on_devices_a_third_of_normal_for_two_days_is_a_quiet_spell_not_a_fade() -> None:
@@ -244,3 +267,41 @@ def test_a_console_is_listed_when_it_left_the_network_not_after_two_quiet_days_o
     gone = DeviceActivity("aa:ps", "console 'PS5'", "console", play, own_history=6,
                           habit={"gaming_device_silent": (6, 6)}, associated=False)
     assert [c.kind for c in judge_home(HomeActivity("h", (gone, laptop(True)), gamer))] == ["gaming_device_silent"]
+
+
+def test_a_tv_that_left_while_the_household_fades_or_other_devices_leave_is_left_to_the_fading_check() -> None:
+    # Seed 201: six churning households' TVs were listed as broken on 22 home-days, days before their use had faded
+    # far enough for the fading entry. A broken TV leaves alone, in a household that carries on as before.
+    gone = DeviceActivity("aa:tv", "tv 'living-room'", "tv", tv(False).apps, own_history=4, associated=False)
+    carrying_on = daily(4e9, [4e9] * 14)
+    fading = daily(4e9, [*[4e9] * 10, 3.4e9, 3e9, 2.6e9, 2.2e9])
+    assert [c.kind for c in judge_home(HomeActivity("h", (gone, laptop(True)), STREAMER, carrying_on))] \
+        == ["streaming_device_silent"]
+    assert judge_home(HomeActivity("h", (gone, laptop(True)), STREAMER, fading)) == []
+    printer_gone_too = DeviceActivity("aa:tv", "tv 'living-room'", "tv", tv(False).apps, own_history=4,
+                                      associated=False, others_left=1)
+    assert judge_home(HomeActivity("h", (printer_gone_too, laptop(True)), STREAMER, carrying_on)) == []
+
+
+def test_a_tv_on_the_wifi_is_judged_only_in_hours_the_people_were_home_and_only_if_it_streamed_nothing_at_all() -> None:
+    home_evenings = frozenset(DAY + timedelta(days=back, hours=h) for back in (0, -1) for h in EVENING)
+    out_evenings = frozenset(DAY + timedelta(days=-1, hours=h) for h in EVENING)  # a day out: home only yesterday
+    listed = judge_home(HomeActivity("h", (idle_tv({}), laptop(True)), STREAMER, people_hours=home_evenings))
+    assert [c.kind for c in listed] == ["streaming_device_silent"]
+    assert listed[0].reasons[0].numbers["people_home_share"] == 1.0
+    assert judge_home(HomeActivity("h", (idle_tv({}), laptop(True)), STREAMER, people_hours=out_evenings)) == []
+    # The same TV with a short late show (seed 202: 66 MB at 23:00 on a healthy TV that skipped two evenings).
+    late = idle_tv({})
+    late_show = AppHours("netflix", hours({23: 6.6e7}, {h: 1.5e9 for h in EVENING}, day_before={}))
+    late = DeviceActivity(late.mac, late.label, late.device_class, (late_show, *late.apps[1:]), own_history=4,
+                          associated=True)
+    assert judge_home(HomeActivity("h", (late, laptop(True)), STREAMER, people_hours=home_evenings)) == []
+
+
+def test_the_household_relative_takes_the_device_judged_apart_out_of_the_normal() -> None:
+    # 4 GB a day normally, 1 GB of it the TV that left: the rest carrying on at 3 GB is the household as usual.
+    days = daily(4e9, [*[4e9] * 12, 3e9, 3e9])
+    assert household_relative(days, 1.0, 1e9) == 1.0
+    assert household_relative(days) == 0.75
+    assert household_relative(days, 1.5, 1e9) == 1.0 / 1.5  # the whole fleet was up by half: this home was not
+    assert household_relative((4e9,) * 5) is None  # too little history

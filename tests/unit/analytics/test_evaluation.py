@@ -22,6 +22,7 @@ def test_recall_counts_every_home_and_the_note_counts_the_exposed_ones_apart() -
     s = score_home_kind("wifi_interference", truths, [flagged("h1")], T0 + timedelta(days=2),
                         exposed=frozenset({"h1", "h2"}))
     assert s.recall is not None and round(s.recall, 2) == 0.33  # over every home the simulator touched
+    assert s.recall_exposed == 0.5  # over the two homes the flood could hurt
     assert "2/3, found 1/2" in s.note and "found unexposed: 0" in s.note
     assert s.precision == 1.0
 

@@ -2,7 +2,9 @@
 -- day before, and when the gateway's inventory (Wi-Fi, DHCP, ARP) last saw them: a device that left the home
 -- network is gone, one still there but idle was only not used. A wired device has no station samples; its
 -- inventory sighting alone tells. Also when the home's phones, tablets and laptops were last seen: a device that
--- left with them went with the people.
+-- left with them went with the people. And how many of the home's other devices that do not travel with people
+-- (not phones, tablets, laptops, watches) left the network in the week before the day, at least %(gone_for)s
+-- before it began: a household whose TV, printer and speaker leave one after the other is moving away.
 WITH cand AS (
     SELECT * FROM unnest(%(homes)s::integer[], %(devices)s::integer[]) AS c(home_key, device_key)
 ),
@@ -16,7 +18,12 @@ st AS (
     GROUP BY 1, 2
 )
 SELECT c.home_key, c.device_key, coalesce(st.today, 0) AS today, coalesce(st.before, 0) AS before, d.last_seen,
-       people.last_seen AS people_last_seen
+       people.last_seen AS people_last_seen,
+       (SELECT count(*) FROM devices o
+        WHERE o.home_key = c.home_key AND o.device_key <> c.device_key
+          AND o.last_seen >= %(start)s::timestamptz - interval '7 days'
+          AND o.last_seen < %(start)s::timestamptz - %(gone_for)s::interval
+          AND coalesce(o.device_class, 'unknown') <> ALL(ARRAY['phone', 'tablet', 'laptop', 'watch'])) AS others_left
 FROM cand c
 JOIN devices d ON d.device_key = c.device_key AND d.home_key = c.home_key
 LEFT JOIN st ON st.home_key = c.home_key AND st.device_key = c.device_key

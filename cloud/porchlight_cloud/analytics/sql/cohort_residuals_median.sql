@@ -2,13 +2,8 @@
 -- the hourly cohort pass looks at a few hours, where one hour (the upgrade's own reboot) would dominate a mean,
 -- while a defect (clients dropping, added latency) shows in most hours and moves the median.
 WITH q AS (
-    SELECT q.home_key, coalesce(h.region, '-') AS region, extract(hour FROM q.bucket)::integer AS hod,
-           q.wifi, q.access, q.health, q.stability,
-           -hh.internet_rtt_ms AS rtt, -hh.internet_jitter_ms AS jitter, -hh.cpu_pct AS cpu
-    FROM qoe_hourly q
-    JOIN homes h USING (home_key)
-    LEFT JOIN home_hourly hh ON hh.home_key = q.home_key AND hh.bucket = q.bucket
-    WHERE q.bucket >= %(start)s AND q.bucket < %(end)s
+    SELECT * FROM cohort_hour_values
+    WHERE bucket >= %(start)s AND bucket < %(end)s
 ),
 strata AS (
     SELECT region, hod, avg(wifi) AS wifi, avg(access) AS access, avg(health) AS health, avg(stability) AS stability,
