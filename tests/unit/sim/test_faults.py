@@ -221,3 +221,13 @@ def test_each_kind_can_be_asked_for_alone(world: World, kind: str) -> None:
     scenario = scenario_named(kind)
     kinds = {f.truth.kind for f in plan_faults(world.fleet, scenario, 3, world.cadence.focus_start_ts)}
     assert kinds - {"new_device"} <= {kind}
+
+
+def test_the_activity_scenario_injects_only_the_activity_lists_troubles_about_five_times_as_often(
+        world: World) -> None:
+    activity, default = scenario_named("activity"), scenario_named("default")
+    assert activity.kinds == {"streaming_silent", "silent_churn", "spambot", "away"}
+    assert activity.home_shares["streaming_silent"] == 5 * default.home_shares["streaming_silent"]
+    assert activity.home_shares["silent_churn"] == 5 * default.home_shares["silent_churn"]
+    faults = plan_faults(world.fleet, activity, 1, world.cadence.focus_start_ts)
+    assert {f.truth.kind for f in faults} <= activity.kinds | {"new_device"}
