@@ -352,6 +352,24 @@ def test_a_rollout_that_made_its_homes_worse_than_their_own_days_before_is_named
     assert stored == [(DAY - timedelta(days=k), 60) for k in (3, 2, 1, 0)]
 
 
+def test_a_cohort_behind_slower_access_nodes_is_not_named_for_round_trip_unless_slower_than_its_neighbours(conn
+                                                                                                        ) -> None:
+    # 60 homes behind 12 nodes; 4 nodes are DSL (12 ms more round trip than the fibre ones). The 4 homes on 24.10.1
+    # all sit behind DSL nodes: on the day they are 9 ms slower than the fleet, no slower than their neighbours.
+    rng = random.Random(3)
+    for i in range(60):
+        node = i % 12
+        fw = "24.10.1" if i in (0, 12, 24, 36) else "24.10.0"
+        k = add_home(conn, f"h{i:03d}", f"north-a{node // 4 + 1}-n{node}", "BPI-R4", fw)
+        for hour in range(24):
+            bucket = T0 + timedelta(hours=hour)
+            conn.execute("INSERT INTO qoe_hourly (home_key, bucket, score, wifi, access, health, stability)"
+                         " VALUES (%s, %s, 95, 95, 95, 100, 100)", (k, bucket))
+            hourly(conn, k, bucket, rtt=(24.0 if node % 3 == 0 else 12.0) + rng.gauss(0, 0.5))
+    assert cohort_job.run_daily(conn, DAY) == []
+    assert conn.execute("SELECT count(*) FROM cohort_home_daily WHERE rtt_node_ms IS NOT NULL").fetchone() == (60,)
+
+
 def test_run_scheduled_runs_each_job_when_due(conn) -> None:
     add_home(conn, "h1")
     now = T0 + timedelta(hours=9)

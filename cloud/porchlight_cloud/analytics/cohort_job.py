@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 
 
 def _values(rows: Iterable[Sequence[Any]]) -> list[cohorts.HomeCohortValues]:
+    """Rows of (home, model, firmware, the ALL_QUANTITIES residuals[, the LINE_METRICS against the node])."""
     out = []
+    names = (*cohorts.ALL_QUANTITIES, *(cohorts.node_key(m) for m in cohorts.LINE_METRICS))
     for r in rows:
-        values = {c: float(v) for c, v in zip(cohorts.ALL_QUANTITIES, r[3:10], strict=True) if v is not None}
+        values = {c: float(v) for c, v in zip(names, r[3:], strict=False) if v is not None}
         out.append(cohorts.HomeCohortValues(str(r[0]), r[1], r[2], values))
     return out
 

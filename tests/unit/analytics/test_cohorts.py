@@ -87,3 +87,26 @@ def test_asking_24_times_a_day_splits_the_level_over_the_looks() -> None:
     clear = small_rollout(4, -12)
     assert [(f.firmware, f.component) for f in analyse_with_change(clear, [], ("stability",), looks=24)] == \
         [("24.10.0", "stability")]
+
+
+def test_a_cohort_on_slower_lines_is_not_named_for_round_trip_but_one_slower_than_its_node_neighbours_is() -> None:
+    # Seed 103: four homes of one cohort sat behind DSL nodes (~10 ms more than fibre) and were named for 6.5 ms more
+    # round trip. Against the other homes behind the same nodes they are no slower; a firmware that adds 12 ms is.
+    rng = random.Random(4)
+
+    def homes(firmware_adds: float) -> list[HomeCohortValues]:
+        out = []
+        for i in range(200):
+            bad = i < 5
+            line = -8.0 if bad else rng.choice((4.0, 0.0, -4.0))  # negated ms: the cohort's lines are slow
+            rtt = line - (firmware_adds if bad else 0.0) + rng.gauss(0, 1)
+            node = -(firmware_adds if bad else 0.0) + rng.gauss(0, 1)  # against neighbours on the same node
+            out.append(HomeCohortValues(f"h{i}", "BPI-R4", "24.10.1" if bad else "24.10.0",
+                                        {"rtt_ms": rtt, "rtt_ms@node": node}))
+        return out
+
+    assert analyse(homes(0.0), ("rtt_ms",)) == []
+    assert [(f.firmware, f.component) for f in analyse(homes(12.0), ("rtt_ms",))] == [("24.10.1", "rtt_ms")]
+    without_node = [HomeCohortValues(h.home_id, h.model, h.firmware, {"rtt_ms": h.values["rtt_ms"]})
+                    for h in homes(0.0)]
+    assert [f.component for f in analyse(without_node, ("rtt_ms",))] == ["rtt_ms"]  # the confounder, unchecked

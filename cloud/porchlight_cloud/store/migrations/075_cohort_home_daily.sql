@@ -16,14 +16,20 @@ CREATE TABLE cohort_home_daily (
     rtt_ms     real,                -- internet round trip residual (ms, negated)
     jitter_ms  real,                -- internet jitter residual (ms, negated)
     cpu_pct    real,                -- gateway CPU residual (percentage points, negated)
+    -- Round trip and jitter against the other homes behind the same access node in the same hour (ms, negated;
+    -- NULL without such a neighbour): the line technology (fibre, cable, DSL) is the node's, so a cohort whose homes
+    -- happen to sit on slower lines is no slower than its neighbours.
+    rtt_node_ms    real,
+    jitter_node_ms real,
     PRIMARY KEY (day, home_key)
 );
 
 -- Each scored home-hour with what the cohort tests compare: the four QoE components (points) and three raw metrics,
--- negated so that lower is worse (ms of internet round trip and jitter, % gateway CPU), with the home's region and
--- the hour of the day (UTC) its stratum is made of. Read with a bucket range; the planner pushes it down.
+-- negated so that lower is worse (ms of internet round trip and jitter, % gateway CPU), with the home's region,
+-- access node and the hour of the day (UTC) its strata are made of. Read with a bucket range; the planner pushes it down.
 CREATE VIEW cohort_hour_values AS
-SELECT q.home_key, q.bucket, coalesce(h.region, '-') AS region, extract(hour FROM q.bucket)::integer AS hod,
+SELECT q.home_key, q.bucket, coalesce(h.region, '-') AS region, coalesce(h.node, '-') AS node,
+       extract(hour FROM q.bucket)::integer AS hod,
        q.wifi, q.access, q.health, q.stability,
        -hh.internet_rtt_ms AS rtt, -hh.internet_jitter_ms AS jitter, -hh.cpu_pct AS cpu
 FROM qoe_hourly q
