@@ -242,12 +242,21 @@ def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(c
 def test_a_tv_on_the_wifi_silent_two_evenings_is_listed_when_the_people_were_home_not_on_their_day_out(conn) -> None:
     # Two homes whose TV streamed 19:00-23:00 on each of the six days before and has not for the last two evenings,
     # still on the Wi-Fi (DNS all day). In "home" the phone was on the Wi-Fi both evenings; in "out" the household
-    # was out on the judged day's evening (its phone away): nobody watches TV then.
+    # was out on the judged day's evening (its phone away): nobody watches TV then. "outage" sat behind an access
+    # node that was down the evening before: that evening's silence is the incident's.
     netflix, dns = label(conn, "netflix"), label(conn, "dns")
-    for name in ("home", "out"):
+    for i, name in enumerate(("home", "out", "outage")):
         k = add_home(conn, name)
-        tv = add_device(conn, k, f"aa:bb:cc:00:03:{name == 'out':02d}", "tv", f"TV-{name}")
-        phone = add_device(conn, k, f"aa:bb:cc:00:04:{name == 'out':02d}", "phone")
+        tv = add_device(conn, k, f"aa:bb:cc:00:03:{i:02d}", "tv", f"TV-{name}")
+        phone = add_device(conn, k, f"aa:bb:cc:00:04:{i:02d}", "phone")
+        if name == "outage":
+            down = T0 - timedelta(hours=6)
+            row = conn.execute("INSERT INTO incidents (level, area, started_at, detected_at, last_seen_at, ended_at,"
+                               " homes_total, peak_degraded, why) VALUES ('node', 'north-a1-n1', %s, %s, %s, %s, 5, 5,"
+                               " 'node down') RETURNING incident_id", (down, down, T0, T0)
+                               ).fetchone()
+            assert row is not None
+            conn.execute("INSERT INTO incident_homes VALUES (%s, %s, %s)", (row[0], k, down))
         conn.execute("UPDATE devices SET last_seen = %s WHERE device_key IN (%s, %s)", (T0 + timedelta(hours=23), tv,
                                                                                         phone))
         for offset in range(8):

@@ -161,6 +161,11 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             hours_home = people_hours[int(r[0])]
             if r[1] is not None:
                 hours_home.add(r[1])
+    incident_hours: dict[int, set[datetime]] = defaultdict(set)
+    if dev_list:
+        for r in conn.execute(sql("activity_incident_hours"), {"homes": sorted({h for h, _ in dev_list}),
+                                                                "start": start, "end": end}):
+            incident_hours[int(r[0])].add(r[1])
     history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
     peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
     daily: dict[int, list[float]] = defaultdict(list)
@@ -246,7 +251,8 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                                               always_on.get(home_key, (0, ())),
                                               left_macs.get(home_key, frozenset()),
                                               frozenset(people_hours[home_key]) if home_key in people_hours
-                                              else None, tuple(people_gone.get(home_key, ()))), device_keys))
+                                              else None, tuple(people_gone.get(home_key, ())),
+                                              frozenset(incident_hours.get(home_key, ()))), device_keys))
     return out
 
 

@@ -92,6 +92,8 @@ class HomeActivity:
     people_hours: frozenset[datetime] | None = None
     #: When each of the household's phones, tablets and laptops gone by the end of the judged day was last seen.
     people_gone: tuple[datetime, ...] = ()
+    #: The hours (start) of the judged day and the day before during which a regional incident covered the home.
+    incident_hours: frozenset[datetime] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

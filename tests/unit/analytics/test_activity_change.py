@@ -305,3 +305,13 @@ def test_the_household_relative_takes_the_device_judged_apart_out_of_the_normal(
     assert household_relative(days) == 0.75
     assert household_relative(days, 1.5, 1e9) == 1.0 / 1.5  # the whole fleet was up by half: this home was not
     assert household_relative((4e9,) * 5) is None  # too little history
+
+
+def test_a_tv_on_the_wifi_silent_while_an_incident_covered_the_home_is_the_incidents_finding() -> None:
+    # Seed 109: an access node was down through the evening before; the TV did not stream then, nor the next evening.
+    # The first silent evening is the network's: two silent days are not shown.
+    yesterday_evening = frozenset(DAY + timedelta(days=-1, hours=h) for h in EVENING)
+    assert judge_home(HomeActivity("h", (idle_tv({}), laptop(True)), STREAMER,
+                                   incident_hours=yesterday_evening)) == []
+    assert [c.kind for c in judge_home(HomeActivity("h", (idle_tv({}), laptop(True)), STREAMER))] \
+        == ["streaming_device_silent"]
