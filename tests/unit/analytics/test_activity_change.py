@@ -315,3 +315,11 @@ def test_a_tv_on_the_wifi_silent_while_an_incident_covered_the_home_is_the_incid
                                    incident_hours=yesterday_evening)) == []
     assert [c.kind for c in judge_home(HomeActivity("h", (idle_tv({}), laptop(True)), STREAMER))] \
         == ["streaming_device_silent"]
+
+
+def test_a_desktop_that_stopped_playing_videos_is_not_a_streaming_device_gone_silent() -> None:
+    idle = idle_tv({})
+    desktop = DeviceActivity("aa:pc", "desktop 'DESKTOP-47'", "desktop", idle.apps, own_history=4, associated=True)
+    assert judge_home(HomeActivity("h", (desktop, laptop(True)), STREAMER)) == []
+    listed = judge_home(HomeActivity("h", (idle, laptop(True)), STREAMER))
+    assert [c.kind for c in listed] == ["streaming_device_silent"]
