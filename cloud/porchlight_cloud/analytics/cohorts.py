@@ -10,6 +10,7 @@ fleets; the daily job does the same in SQL (sql/cohort_home_daily.sql, stored pe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -165,10 +166,13 @@ def analyse(homes: Sequence[HomeCohortValues], components: Sequence[str] = COMPO
             a = [v for h in members if (v := values.get(h.home_id)) is not None]
             if len(a) < MIN_HOMES or fleet.n - len(a) < MIN_HOMES:
                 continue
+            min_effect = METRICS[comp][1] if comp in METRICS else MIN_POINTS
+            sum_a = math.fsum(a)
+            if sum_a / len(a) - (fleet.total - sum_a) / (fleet.n - len(a)) > -min_effect:
+                continue  # not worse than the rest of the fleet by what matters: no need to rank 100,000 homes
             vs_fleet = compare_with_rest(a, fleet)
             same = model_pools[model]
             vs_model = compare_with_rest(a, same) if same.n - len(a) >= MIN_HOMES else None
-            min_effect = METRICS[comp][1] if comp in METRICS else MIN_POINTS
             # Worse than both references, significantly against at least one (the same model when it is
             # significant there: that names the firmware, not the hardware).
             options = [(vs_model, "same_model_other_firmware")] if vs_model else []
