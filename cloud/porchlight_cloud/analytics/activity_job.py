@@ -172,7 +172,7 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
     for r in conn.execute(sql("activity_home_daily_bytes"), {"homes": homes, "day": day}):
         daily[int(r[0])].append(float(r[2]))
     fleet_ratio = next(iter(fading.values()), 1.0)  # the same fleet ratio comes with every fading candidate
-    always_on, left_macs = _always_on(conn, day, homes)
+    always_on = _always_on(conn, day, sorted(fading)) if fading else {}
     people_gone: dict[int, list[datetime]] = defaultdict(list)
     if fading:
         for r in conn.execute(sql("activity_people_gone"), {"homes": sorted(fading), "end": end}):
@@ -249,20 +249,16 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
         out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),
                                               fading.get(home_key, fleet_ratio), home_key in fading, device_days,
                                               always_on.get(home_key, (0, ())),
-                                              left_macs.get(home_key, frozenset()),
                                               frozenset(people_hours[home_key]) if home_key in people_hours
                                               else None, tuple(people_gone.get(home_key, ())),
                                               frozenset(incident_hours.get(home_key, ()))), device_keys))
     return out
 
 
-def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]
-               ) -> tuple[dict[int, tuple[int, tuple[str, ...]]], dict[int, frozenset[str]]]:
-    """Per home: its regular always-on Wi-Fi devices and the labels of those not on the Wi-Fi on ``day``; and the
-    MAC addresses of those."""
+def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """Per home: its regular always-on Wi-Fi devices, and the labels of those not on the Wi-Fi on ``day``."""
     regulars: dict[int, int] = defaultdict(int)
     left: dict[int, list[str]] = defaultdict(list)
-    left_macs: dict[int, set[str]] = defaultdict(set)
     with conn.cursor(row_factory=dict_row) as cur:
         for r in cur.execute(sql("activity_fading_devices"), {"homes": homes, "day": day}):
             regular = r["normal_days"] >= REGULAR_SHARE * r["home_days"]
@@ -271,9 +267,7 @@ def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]
             regulars[int(r["home_key"])] += 1
             if not r["on_today"]:
                 left[int(r["home_key"])].append(device_label(r["hostname"], r["device_class"], r["mac"] or ""))
-                left_macs[int(r["home_key"])].add(r["mac"] or "")
-    return ({h: (n, tuple(sorted(left.get(h, [])))) for h, n in regulars.items()},
-            {h: frozenset(m) for h, m in left_macs.items()})
+    return {h: (n, tuple(sorted(left.get(h, [])))) for h, n in regulars.items()}
 
 
 def run_daily(conn: psycopg.Connection[Any], day: date, segments: dict[int, Segment] | None = None) -> int:

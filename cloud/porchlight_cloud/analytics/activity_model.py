@@ -85,8 +85,6 @@ class HomeActivity:
     #: The home's always-on Wi-Fi devices that were regulars on its normal days, and of them, those that were not on
     #: the Wi-Fi at all on the judged day (labels); None when not known.
     always_on: tuple[int, tuple[str, ...]] | None = None
-    #: The MAC addresses of those always-on regulars not on the Wi-Fi on the judged day.
-    always_on_left: frozenset[str] = frozenset()
     #: The hours (start) of the judged day and the day before in which a phone, tablet or laptop of the household was
     #: on the Wi-Fi; None when the household has none in its inventory (nothing to tell).
     people_hours: frozenset[datetime] | None = None
