@@ -98,6 +98,14 @@ def test_a_rerun_that_finds_nothing_empties_the_day_and_keeps_the_earlier_list_a
     assert stored == (1,)
 
 
+def stations_report(conn: psycopg.Connection, home_key: int, ts: datetime, seq: int, devices: list[int]) -> None:
+    """One report in which ``devices`` were on the Wi-Fi (a fair link, a little traffic)."""
+    conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, st_device,"
+                 " st_q, st_c) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s)",
+                 (ts, home_key, seq, devices, [50, -55, -58, 300, 300, 0] * len(devices),
+                  [1e6, 1e7, 1e4, 10.0] * len(devices)))
+
+
 def wifi_report(conn: psycopg.Connection, home_key: int, device_key: int, ts: datetime, busy: int) -> None:
     """One report: a TV streaming on 5 GHz with a good link, on a channel ``busy`` % busy (3 points of it its own)."""
     conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags, st_device,"
@@ -277,10 +285,7 @@ def test_a_tv_on_the_wifi_silent_two_evenings_is_listed_when_the_people_were_hom
                                  " 3600)", (k, bucket, tv, netflix))
                 phone_home = not (name == "out" and offset == 0 and hour >= 8)
                 on = [tv, phone] if phone_home else [tv]
-                conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags,"
-                             " st_device, st_q, st_c) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s)",
-                             (bucket + timedelta(minutes=30), k, 10_000 - offset * 24 - hour, on,
-                              [50, -55, -58, 300, 300, 0] * len(on), [1e6, 1e7, 1e4, 10.0] * len(on)))
+                stations_report(conn, k, bucket + timedelta(minutes=30), 10_000 - offset * 24 - hour, on)
     assert activity_job.run_daily(conn, DAY, segment_job.compute_segments(conn, DAY)) == 1
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
     assert row["kind"] == "streaming_device_silent" and row["mac"] == "aa:bb:cc:00:03:00"
@@ -311,10 +316,7 @@ def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_wh
             for dev in on:
                 conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 50000000, 100, 50, 10, 3600)",
                              (k, day, dev, web))
-            conn.execute("INSERT INTO reports (ts, home_key, boot_key, seq, span_s, sample_interval_s, kind, flags,"
-                         " st_device, st_q, st_c) VALUES (%s, %s, 1, %s, 300, 60, 0, 0, %s, %s, %s)",
-                         (day + timedelta(hours=12), k, 1000 - offset, on, [50, -55, -58, 300, 300, 0] * len(on),
-                          [1e6, 1e7, 1e4, 10.0] * len(on)))
+            stations_report(conn, k, day + timedelta(hours=12), 1000 - offset, on)
     assert activity_job.run_daily(conn, DAY) == 1
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
     assert row["kind"] == "usage_fading"
