@@ -378,7 +378,37 @@ def test_a_cohort_behind_slower_access_nodes_is_not_named_for_round_trip_unless_
                          " VALUES (%s, %s, 95, 95, 95, 100, 100)", (k, bucket))
             hourly(conn, k, bucket, rtt=(24.0 if node % 3 == 0 else 12.0) + rng.gauss(0, 0.5))
     assert cohort_job.run_daily(conn, DAY) == []
-    assert conn.execute("SELECT count(*) FROM cohort_home_daily WHERE rtt_node_ms IS NOT NULL").fetchone() == (60,)
+    assert conn.execute("SELECT count(*) FROM cohort_home_daily WHERE rtt_node_hours = 24").fetchone() == (60,)
+
+
+def cohort_sums(conn: psycopg.Connection) -> list[tuple]:
+    return conn.execute("SELECT home_key, hours, round(access_sum::numeric, 2), access_hours,"
+                        " round(rtt_sum::numeric, 2), rtt_node_hours FROM cohort_home_daily WHERE day = %s"
+                        " ORDER BY home_key", (DAY,)).fetchall()
+
+
+def test_residuals_added_hour_by_hour_as_the_hours_end_are_the_day_computed_in_one_pass(conn) -> None:
+    """The hourly job adds each final hour once, however often it is asked; the daily pass then adds only the hours
+    it missed, and what it reads is the day's residuals as if computed at once."""
+    rng = random.Random(5)
+    for i in range(8):
+        k = add_home(conn, f"h{i:03d}", f"north-a1-n{i % 2}")
+        for hour in range(24):
+            bucket = T0 + timedelta(hours=hour)
+            a = rng.gauss(90, 4)
+            conn.execute("INSERT INTO qoe_hourly (home_key, bucket, score, wifi, access, health, stability)"
+                         " VALUES (%s, %s, %s, 95, %s, 100, 100)", (k, bucket, a, a))
+            hourly(conn, k, bucket, rtt=rng.gauss(15, 3))
+    for hour in range(1, 21):  # the schedule's looks at HH:15 until 20:15, each over the 6 hours before
+        added = cohort_job.add_hours(conn, T0 + timedelta(hours=hour - 6), T0 + timedelta(hours=hour))
+        assert added == (1 if hour > 1 else 6)  # 5 empty hours of the day before and hour 0
+    assert conn.execute("SELECT count(*), sum(homes) FROM cohort_hours_done WHERE bucket >= %s",
+                        (T0,)).fetchone() == (20, 8 * 20)
+    cohort_job.daily_values(conn, [DAY])  # the daily pass: hours 20-23 only
+    hour_by_hour = cohort_sums(conn)
+    assert [r[1] for r in hour_by_hour] == [24] * 8 and all(r[5] == 24 for r in hour_by_hour)
+    assert cohort_job.store_day(conn, DAY) == 8
+    assert cohort_sums(conn) == hour_by_hour
 
 
 def test_run_scheduled_runs_each_job_when_due(conn) -> None:

@@ -136,7 +136,8 @@ def test_score_a_generated_run() -> None:
     else:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("TRUNCATE findings, incident_homes, incidents, analysis_runs, qoe_hourly, qoe_daily_normal,"
-                         " home_segments, device_usage, air_normal, cohort_home_daily CASCADE")
+                         " home_segments, device_usage, air_normal, cohort_home_daily,"
+                         " cohort_hours_done CASCADE")
     t = time.monotonic()
     report = analyse_run(url, run_dir)
     print(evaluation.format_report(report), f"\n(analysis {time.monotonic() - t:.0f} s)")

@@ -1,8 +1,10 @@
 """The cohort job: stratified per-home residuals in SQL, the tests in Python, findings stored.
 
-Daily, each home's mean residual for the day is stored once (cohort_home_daily); the day's test and its change
-against the days before read those rows, so the days before are never re-read hour by hour. The hourly pass looks
-at a few hours and takes each home's median hour straight from the hourly scores.
+Each hour's residuals are added to every home's day (cohort_home_daily: sums and hours) once the hour is final, by
+the hourly pass; the daily pass adds only the hours the schedule missed and tests the sums, so neither the day nor
+the days before are re-read hour by hour. An hour's residuals are those of its scores 15 minutes after it ended
+(the daily rescoring of the day for its last late reports does not change them). The hourly pass looks at a few
+hours and takes each home's median hour straight from the hourly scores.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .findings_store import FindingRow
 from .queries import sql
 
 log = logging.getLogger(__name__)
+HOUR = timedelta(hours=1)
 
 
 def _values(rows: Iterable[Sequence[Any]]) -> list[cohorts.HomeCohortValues]:
@@ -36,19 +39,39 @@ def home_values(conn: psycopg.Connection[Any], start: datetime, end: datetime) -
     return _values(conn.execute(sql("cohort_residuals_median"), {"start": start, "end": end}))
 
 
+def add_hours(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> int:
+    """Add the residuals of every hour in [start, end) (on the hour) not added yet to each home's day; returns the
+    hours added. An hour is added once: the hourly job adds it when it is final, the daily pass only what it missed."""
+    done = {r[0] for r in conn.execute("SELECT bucket FROM cohort_hours_done WHERE bucket >= %s AND bucket < %s",
+                                       (start, end))}
+    hours = int((end - start) / HOUR)
+    missing = [h for h in (start + k * HOUR for k in range(hours)) if h not in done]
+    if missing:  # one pass over the span of the missing hours (the hours added before in it are skipped in SQL)
+        conn.execute(sql("cohort_hours_add"), {"start": missing[0], "end": missing[-1] + HOUR})
+    return len(missing)
+
+
+def _day_span(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), UTC)
+    return start, start + timedelta(days=1)
+
+
 def store_day(conn: psycopg.Connection[Any], day: date) -> int:
-    """Store (or replace) every home's mean residual per component over ``day``; returns the homes stored."""
-    return conn.execute(sql("cohort_home_daily"), {"day": day}).rowcount
+    """Recompute every home's residuals over ``day`` from its hourly scores (replacing what was added hour by
+    hour); returns the homes stored."""
+    start, end = _day_span(day)
+    conn.execute("DELETE FROM cohort_home_daily WHERE day = %s", (day,))
+    conn.execute("DELETE FROM cohort_hours_done WHERE bucket >= %s AND bucket < %s", (start, end))
+    add_hours(conn, start, end)
+    row = conn.execute("SELECT count(*) FROM cohort_home_daily WHERE day = %s", (day,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def daily_values(conn: psycopg.Connection[Any], days: Sequence[date]) -> list[cohorts.HomeCohortValues]:
-    """Every home's cohort and mean residual per component over ``days``, from the stored days; a day not stored
-    yet (the first run, a gap in the schedule) is computed from its hourly scores first."""
-    stored = {r[0] for r in conn.execute("SELECT DISTINCT day FROM cohort_home_daily WHERE day = ANY(%s)",
-                                         (list(days),))}
+    """Every home's cohort and mean hourly residual per component over ``days``, from the stored sums; the hours of
+    those days not added yet (the first run, a gap in the schedule) are added from their hourly scores first."""
     for d in days:
-        if d not in stored:
-            store_day(conn, d)
+        add_hours(conn, *_day_span(d))
     return _values(conn.execute(sql("cohort_home_days"), {"days": list(days)}))
 
 
@@ -70,9 +93,9 @@ def run_daily(conn: psycopg.Connection[Any], day: date, days: int = 1) -> list[c
     end = datetime.combine(day + timedelta(days=1), time(), UTC)
     period = [day - timedelta(days=k) for k in range(days)]
     before = [day - timedelta(days=days + k) for k in range(BEFORE_DAYS)]
-    for d in period:  # the period's hourly scores were just rescored: its stored days are replaced
-        store_day(conn, d)
-    conn.execute("DELETE FROM cohort_home_daily WHERE day < %s", (day - timedelta(days=KEEP_DAYS),))
+    oldest = day - timedelta(days=KEEP_DAYS)
+    conn.execute("DELETE FROM cohort_home_daily WHERE day < %s", (oldest,))
+    conn.execute("DELETE FROM cohort_hours_done WHERE bucket < %s", (_day_span(oldest)[0],))
     return _run(conn, "cohorts", day, end - timedelta(days=days), end, 1,
                 lambda: (daily_values(conn, period), daily_values(conn, before)))
 
@@ -84,6 +107,7 @@ def run_hourly(conn: psycopg.Connection[Any], now: datetime) -> list[cohorts.Coh
     Each home counts by its median hour (a good rollout's one upgrade reboot is one hour of the six, not a defect)."""
     end = now.replace(minute=0, second=0, microsecond=0)
     start = end - HOURLY_WINDOW
+    add_hours(conn, start, end)  # these hours are final now: the daily pass reads them from the stored sums
     return _run(conn, "cohorts_hourly", (end - timedelta(seconds=1)).date(), start, end, HOURLY_LOOKS,
                 lambda: (home_values(conn, start, end),
                          home_values(conn, start - timedelta(days=BEFORE_DAYS), start)))
