@@ -58,6 +58,16 @@ def label(conn: psycopg.Connection, name: str) -> int:
     return int(row[0])
 
 
+def app_usage(conn: psycopg.Connection, table: str, home_key: int, bucket: datetime, device_key: int, app_id: int,
+              bytes_up: int, bytes_down: int, flows: int = 100, new_flows: int = 50, dests: int = 10,
+              active_s: int = 3600) -> None:
+    """One device's use of one application in an hour (app_hourly) or a day (app_daily)."""
+    assert table in ("app_hourly", "app_daily")
+    conn.execute(f"INSERT INTO {table} (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows,"
+                 " dests_max, active_s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                 (home_key, bucket, device_key, app_id, bytes_up, bytes_down, flows, new_flows, dests, active_s))
+
+
 def hourly(conn: psycopg.Connection, home_key: int, bucket: datetime, *, rtt: float = 12.0, loss: float = 0.0,
            reboots: int = 0, cpu: float = 20.0, busy: float = 20.0, wan_bytes: int = 400_000_000) -> None:
     conn.execute(
@@ -232,15 +242,12 @@ def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(c
     for offset in (0, 1, 2, 3, 4, 5, 6, 7, 14):
         day = T0 - timedelta(days=offset)
         for dev in (pc, laptop):
-            conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 50000000, 100, 50, 10, 3600)",
-                         (h, day, dev, web))
+            app_usage(conn, "app_daily", h, day, dev, web, 1_000_000, 50_000_000)
         for hour in range(24):
             bucket = day + timedelta(hours=hour)
-            conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 50000, 2000000, 5, 3, 4, 300)",
-                         (h, bucket, pc, web))
+            app_usage(conn, "app_hourly", h, bucket, pc, web, 50_000, 2_000_000, 5, 3, 4, 300)
             if offset == 0 and hour >= 6:
-                conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 90000000, 100000, 18000, 18000, 250,"
-                             " 3600)", (h, bucket, pc, smtp))
+                app_usage(conn, "app_hourly", h, bucket, pc, smtp, 90_000_000, 100_000, 18_000, 18_000, 250)
     assert activity_job.run_daily(conn, DAY) == 1
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
     assert row["kind"] == "smtp_spam" and row["mac"] == "aa:bb:cc:00:00:01" and row["app"] == "smtp"
@@ -270,19 +277,15 @@ def test_a_tv_on_the_wifi_silent_two_evenings_is_listed_when_the_people_were_hom
         for offset in range(8):
             day = T0 - timedelta(days=offset)
             streams = offset >= 2
-            conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 24000000, 100, 50, 10, 3600)",
-                         (k, day, tv, dns))
+            app_usage(conn, "app_daily", k, day, tv, dns, 1_000_000, 24_000_000)
             if streams:
-                conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1e8, 6e9, 100, 50, 10, 3600)",
-                             (k, day, tv, netflix))
+                app_usage(conn, "app_daily", k, day, tv, netflix, 100_000_000, 6_000_000_000)
             for hour in range(24):
                 bucket = day + timedelta(hours=hour)
-                conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 40000, 1000000, 5, 3, 4, 300)",
-                             (k, bucket, tv, dns))
+                app_usage(conn, "app_hourly", k, bucket, tv, dns, 40_000, 1_000_000, 5, 3, 4, 300)
                 evening = 19 <= hour < 23
                 if streams and evening:
-                    conn.execute("INSERT INTO app_hourly VALUES (%s, %s, %s, %s, 25000000, 1500000000, 50, 5, 3,"
-                                 " 3600)", (k, bucket, tv, netflix))
+                    app_usage(conn, "app_hourly", k, bucket, tv, netflix, 25_000_000, 1_500_000_000, 50, 5, 3)
                 phone_home = not (name == "out" and offset == 0 and hour >= 8)
                 on = [tv, phone] if phone_home else [tv]
                 stations_report(conn, k, bucket + timedelta(minutes=30), 10_000 - offset * 24 - hour, on)
@@ -314,8 +317,7 @@ def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_wh
             gone = name == "leaving" and offset == 0
             on = [speakers[name]] if gone else [tvs[name], speakers[name]]
             for dev in on:
-                conn.execute("INSERT INTO app_daily VALUES (%s, %s, %s, %s, 1000000, 50000000, 100, 50, 10, 3600)",
-                             (k, day, dev, web))
+                app_usage(conn, "app_daily", k, day, dev, web, 1_000_000, 50_000_000)
             stations_report(conn, k, day + timedelta(hours=12), 1000 - offset, on)
     assert activity_job.run_daily(conn, DAY) == 1
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
