@@ -44,14 +44,22 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_stores_nothing_twice_after_
     publisher = Publisher(mqtt)
     try:
         wait_for(lambda: scalar(db_url, "SELECT count(*) FROM ingest_workers"), what="the worker to start")
-        for doc in docs:
-            publisher.report(doc)
-        publisher.flush()
+
+        def publish_all() -> None:
+            for doc in docs:
+                publisher.report(doc)
+            publisher.flush()
+
+        # Published while the worker is killed, so it dies with a stream in flight (on a quiet machine it once drained
+        # all 1,500 between the end of publishing and the kill); the rest waits at the broker for its session.
+        sender = threading.Thread(target=publish_all)
+        sender.start()
         wait_for(lambda: scalar(db_url, "SELECT count(*) FROM reports") >= 200, what="some reports stored")
         worker.send_signal(signal.SIGKILL)   # no goodbye: the in-flight batch is neither committed nor acked
         worker.wait(10)
         killed_at = scalar(db_url, "SELECT count(*) FROM reports")
         assert killed_at < len(docs), "the worker finished before it was killed: nothing was tested"
+        sender.join(60)
         worker = worker_process(settings, tmp_path / "worker.log")   # same client id: same broker session
         wait_for(lambda: scalar(db_url, "SELECT count(*) FROM reports") >= len(docs), 60, "every report")
         time.sleep(0.5)   # anything redelivered late must turn out a duplicate
