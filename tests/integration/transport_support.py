@@ -148,22 +148,30 @@ def stop(proc: subprocess.Popen[bytes]) -> str:
 
 
 class TcpGate:
-    """A TCP forwarder in front of the shared broker that the test opens and closes: while closed nothing
-    listens on its port (the broker is "down"), once open every connection is piped to the broker."""
+    """A TCP forwarder in front of the shared broker that the test opens once: while closed its port is bound but
+    not listening, so connections are refused (the broker is "down"); once open every connection is piped to the
+    broker. The port stays bound while closed: an unbound port in the ephemeral range can be taken by the agent's
+    own reconnect attempts (a socket connected to itself) or by any other outgoing connection, and opening the gate
+    then failed with "address already in use"."""
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
-        self.port = free_port()
+        self._reserved: socket.socket | None = socket.socket()
+        self._reserved.bind(("127.0.0.1", 0))
+        self.port = int(self._reserved.getsockname()[1])
         self._server: socket.socket | None = None
         self._sockets: list[socket.socket] = []
 
     def open(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", self.port))
+        assert self._reserved is not None, "the gate opens once"
+        self._server, self._reserved = self._reserved, None
+        self._server.listen()
         threading.Thread(target=self._accept, args=(self._server,), daemon=True).start()
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        for listener in (self._server, self._reserved):
+            if listener is not None:
+                listener.close()
         for sock in self._sockets:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
