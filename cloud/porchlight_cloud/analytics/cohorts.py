@@ -5,7 +5,7 @@ one firmware happens to sit mostly in one region), so each home-hour's component
 relative to its stratum (region x hour of day): residual = value - stratum mean. The per-home mean residual
 is the unit of comparison (homes, not hours, are independent), compared with Welch's t-test and Mann-Whitney
 U, with Hedges' g as effect size. ``residualize`` does the stratification in Python for tests and small
-fleets; the daily job does the same in SQL (sql/cohort_home_daily.sql, stored per home and day).
+fleets; the daily job does the same in SQL (sql/cohort_hours_add.sql, added per home and day as each hour ends).
 """
 
 from __future__ import annotations

@@ -8,15 +8,8 @@ WITH todo AS (
     FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz - interval '1 hour', interval '1 hour') b
     WHERE NOT EXISTS (SELECT 1 FROM cohort_hours_done d WHERE d.bucket = b)
 ),
-q AS (  -- as the view cohort_hour_values, with the hour range on both hypertables (only their hours' chunks are read)
-    SELECT q.home_key, q.bucket, coalesce(h.region, '-') AS region, coalesce(h.node, '-') AS node,
-           q.wifi, q.access, q.health, q.stability,
-           -hh.internet_rtt_ms AS rtt, -hh.internet_jitter_ms AS jitter, -hh.cpu_pct AS cpu
-    FROM qoe_hourly q
-    JOIN homes h USING (home_key)
-    LEFT JOIN home_hourly hh ON hh.home_key = q.home_key AND hh.bucket = q.bucket
-                            AND hh.bucket >= %(start)s AND hh.bucket < %(end)s
-    WHERE q.bucket >= %(start)s AND q.bucket < %(end)s AND q.bucket IN (SELECT bucket FROM todo)
+q AS (
+    SELECT * FROM cohort_hour_values(%(start)s, %(end)s) WHERE bucket IN (SELECT bucket FROM todo)
 ),
 strata AS (
     SELECT region, bucket, avg(wifi) AS wifi, avg(access) AS access, avg(health) AS health,

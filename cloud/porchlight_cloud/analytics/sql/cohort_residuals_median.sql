@@ -1,9 +1,8 @@
--- As cohort_residuals.sql, but each home's MEDIAN hourly residual over [%(start)s, %(end)s) instead of the mean:
--- the hourly cohort pass looks at a few hours, where one hour (the upgrade's own reboot) would dominate a mean,
+-- Each home's model and firmware and its MEDIAN hourly residual over [%(start)s, %(end)s) per quantity (its value
+-- minus the mean of its region's homes in the same hour), not the mean: the hourly cohort pass looks at a few hours, where one hour (the upgrade's own reboot) would dominate a mean,
 -- while a defect (clients dropping, added latency) shows in most hours and moves the median.
 WITH q AS (
-    SELECT * FROM cohort_hour_values
-    WHERE bucket >= %(start)s AND bucket < %(end)s
+    SELECT * FROM cohort_hour_values(%(start)s, %(end)s)
 ),
 strata AS (
     SELECT region, hod, avg(wifi) AS wifi, avg(access) AS access, avg(health) AS health, avg(stability) AS stability,
