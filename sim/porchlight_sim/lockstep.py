@@ -26,6 +26,10 @@ from .draws import (
     P_SB_SIZE,
     P_SB_TALK,
     P_SPELL,
+    P_TRY,
+    P_TRY_DOWN,
+    P_TRY_FLOWS,
+    P_TRY_UP,
     Draws,
 )
 from .fault_arrays import FaultArrays
@@ -43,7 +47,7 @@ from .layout import (
     Layout,
 )
 from .randomness import stream
-from .rhythms import CURVES, DAY, plan_day, propensity
+from .rhythms import CURVES, DAY, FAILED_TRY, plan_day, propensity
 from .sample_records import sample_records
 
 _CURVE_NAMES = tuple(CURVES)
@@ -154,9 +158,9 @@ class Lockstep:
             fresh = (lay.dev_joined >= 0) | self.fresh_home[dh]
             self.first_seen[new] = np.where(fresh, self.since, self.installed[dh])[new]
         self.last_seen[active] = ts
-        down, up, minutes = self._usage(ts, active, now.silenced, now.scale, anyone, wfh_any,
-                                                   wfh_present_p, present_p, dt_dev, draws)
-        sample_records(self, ts, sampling, active, down, up, minutes, now, spam_on, dt_home, draws)
+        down, up, minutes, tries = self._usage(ts, active, now.silenced, now.scale, anyone, wfh_any,
+                                               wfh_present_p, present_p, dt_dev, draws)
+        sample_records(self, ts, sampling, active, down, up, minutes, tries, now, spam_on, dt_home, draws)
 
     def _connections(self, ts: int, ds: B, want: B, dt_dev: F64, draws: Draws) -> None:
         lay = self.lay
@@ -197,9 +201,9 @@ class Lockstep:
             self.since[d] = back_at[d]
 
     def _usage(self, ts: int, active: B, silenced: B, scale: F64, anyone: B, wfh_any: B, wfh_present_p: B,
-               present_p: B, dt_dev: F64, draws: Draws) -> tuple[F64, F64, F64]:
-        """Bytes down/up and active minutes per app slot, from the spells and standby trickles (traffic.py's
-        app_usage)."""
+               present_p: B, dt_dev: F64, draws: Draws) -> tuple[F64, F64, F64, F64]:
+        """Bytes down/up, active minutes and new flows of failed tries per app slot, from the spells and standby
+        trickles (traffic.py's app_usage)."""
         lay = self.lay
         L = len(lay.slot_dev)
         ad = lay.act_dev
@@ -215,16 +219,19 @@ class Lockstep:
                            np.where(needs == NEEDS_OWNER, present_p[owner],
                                     np.where(needs == NEEDS_ANYONE, anyone[ah],
                                              np.where(has_owner, wfh_present_p[owner], wfh_any[ah]))))
-        allowed &= ~(silenced[ad] & lay.act_streaming)
+        broken = silenced[ad] & lay.act_streaming
         usage = lay.home_usage[ah] * self.day_usage[ah] * scale[ah]
         p = curve_p[lay.act_curve] * lay.act_weight * np.where(needs == NEEDS_NONE, 1.0, usage)
         p = np.where(allowed, p, 0.0)
         leave = 1.0 - np.exp(-dt / lay.act_session)
-        was = self.spells
+        was = self.spells & ~broken
         u = draws.uniform(lay.act_keys, P_SPELL)
         ratio = p / (1.0 - np.minimum(p, 0.97))
         on = np.where(p <= 0.0, False, np.where(was, u >= leave, (p >= 0.97) | (u < ratio * leave)))
         on &= act_on
+        # A broken streaming app: the spell someone would begin is a failed try (rhythms.FAILED_TRY), over at once.
+        tried = on & broken
+        on &= ~broken
         self.spells = np.where(act_on, on, was)
         # Every interval a spell is on carries the whole interval (see traffic.app_usage: totals independent of dt).
         share = dt
@@ -233,6 +240,18 @@ class Lockstep:
         down = np.bincount(lay.act_slot, weights=lay.act_down * w, minlength=L)
         up = np.bincount(lay.act_slot, weights=lay.act_up * w, minlength=L)
         minutes = np.bincount(lay.act_slot, weights=np.where(on, share / 60.0, 0.0), minlength=L)
+        tries = np.zeros(L)
+        if tried.any():
+            rows = np.flatnonzero(tried & (draws.uniform(lay.act_keys, P_TRY) < FAILED_TRY.chance))
+            keys = lay.act_keys[rows]
+            span = FAILED_TRY.max_flows - FAILED_TRY.min_flows + 1
+            flows = FAILED_TRY.min_flows + draws.small(keys, P_TRY_FLOWS, span)
+            slots = lay.act_slot[rows]
+            np.add.at(tries, slots, flows)
+            size_down = FAILED_TRY.down_bytes_per_flow * (0.6 + 0.8 * draws.uniform(keys, P_TRY_DOWN))
+            size_up = FAILED_TRY.up_bytes_per_flow * (0.6 + 0.8 * draws.uniform(keys, P_TRY_UP))
+            np.add.at(down, slots, flows * size_down)
+            np.add.at(up, slots, flows * size_up)
         # Standby: bursty trickles, present in a sample with a chance that grows with its length.
         sd = lay.sb_dev
         sdt = dt_dev[sd]
@@ -241,7 +260,7 @@ class Lockstep:
         size = np.where(talks, sdt * (0.4 + 1.2 * draws.uniform(lay.sb_keys, P_SB_SIZE)) / present, 0.0)
         down += np.bincount(lay.sb_slot, weights=lay.sb_down * size, minlength=L)
         up += np.bincount(lay.sb_slot, weights=lay.sb_up * size, minlength=L)
-        return down, up, minutes
+        return down, up, minutes, tries
 
 
 def lt_band(code: int) -> str:

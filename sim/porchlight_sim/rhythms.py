@@ -146,8 +146,11 @@ STANDBY: dict[str, tuple[tuple[str, float, float, float], ...]] = {
     "laptop": (("unclassified", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
     "desktop": (("unclassified", 1.2, 0.6, 0.6), ("dns", 0.06, 0.03, 0.6)),
     "tablet": (("quic", 0.5, 0.3, 0.5),),
-    "tv": (("unclassified", 1.0, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3)),
-    "streamer": (("unclassified", 0.9, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3)),
+    # A TV's streaming apps check in now and then (artwork, recommendations, updates) when nobody watches.
+    "tv": (("unclassified", 1.0, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3), ("netflix", 0.03, 0.01, 0.01),
+           ("youtube", 0.03, 0.01, 0.01)),
+    "streamer": (("unclassified", 0.9, 0.5, 0.5), ("dns", 0.03, 0.02, 0.3), ("netflix", 0.03, 0.01, 0.01),
+                 ("youtube", 0.03, 0.01, 0.01)),
     "console": (("unclassified", 0.8, 0.5, 0.5),),
     "speaker": (("unclassified", 1.0, 0.8, 0.8), ("ntp", 0.002, 0.002, 0.06)),
     "camera": (("dns", 0.03, 0.02, 0.3), ("ntp", 0.002, 0.002, 0.06)),
@@ -155,6 +158,21 @@ STANDBY: dict[str, tuple[tuple[str, float, float, float], ...]] = {
     "printer": (("unclassified", 0.2, 0.2, 0.2),),
     "nas": (("unclassified", 0.3, 0.3, 0.6), ("ntp", 0.002, 0.002, 0.06)),
 }
+
+@dataclass(frozen=True, slots=True)
+class FailedTry:
+    """A streaming app that stopped working on a device still on the Wi-Fi: when someone sits down to watch, the
+    app opens a few short connections that fail (a handshake and an error reply each), and they give up. Not every
+    session someone would have begun shows as a try: some pick another screen straight away."""
+
+    chance: float
+    min_flows: int
+    max_flows: int
+    down_bytes_per_flow: float
+    up_bytes_per_flow: float
+
+
+FAILED_TRY = FailedTry(chance=0.7, min_flows=3, max_flows=8, down_bytes_per_flow=6_000.0, up_bytes_per_flow=1_500.0)
 
 #: Classes whose devices come and go with their owner (the rest stay connected).
 MOBILE_CLASSES: frozenset[str] = frozenset({"phone", "laptop", "tablet"})

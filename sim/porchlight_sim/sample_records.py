@@ -32,8 +32,8 @@ def r2(x: F64) -> F64:
     return np.rint(x * 100.0) / 100.0
 
 
-def _apps(eng: Lockstep, active: B, down: F64, up: F64, minutes: F64, now: Any, spam_on: B, dt_home: F64,
-          draws: Draws) -> tuple[B, Any, Any, Any, Any, Any, Any]:
+def _apps(eng: Lockstep, active: B, down: F64, up: F64, minutes: F64, tries: F64, now: Any, spam_on: B,
+          dt_home: F64, draws: Draws) -> tuple[B, Any, Any, Any, Any, Any, Any]:
     """Slot records of the sample: (present, bytes down, up, packets down, up, flows, new flows) + dests."""
     lay = eng.lay
     sh = lay.slot_home
@@ -68,6 +68,9 @@ def _apps(eng: Lockstep, active: B, down: F64, up: F64, minutes: F64, now: Any, 
     flows = np.where(busy, flows_a, 1 + (u1 < 0.3 * mins))
     new = np.where(busy, new_a, (u2 < 0.25 * mins).astype(np.int64))
     dests = np.where(busy, dests_a, 1)
+    tried = tries.astype(np.int64)
+    flows = flows + tried
+    new = new + tried
     pk_up = np.where(bu > 0, np.maximum(bu // lay.slot_pkt_up, 1), 0)
     pk_down = np.where(bd > 0, np.maximum(bd // lay.slot_pkt_down, 1), 0)
     present = on & (bd + bu > 0)
@@ -92,14 +95,14 @@ def _apps(eng: Lockstep, active: B, down: F64, up: F64, minutes: F64, now: Any, 
     return present, bd, bu, pk_down, pk_up, flows, (new, dests)
 
 
-def sample_records(eng: Lockstep, ts: int, sampling: B, active: B, down: F64, up: F64, minutes: F64, now: Any,
-                   spam_on: B, dt_home: F64, draws: Draws) -> None:
+def sample_records(eng: Lockstep, ts: int, sampling: B, active: B, down: F64, up: F64, minutes: F64, tries: F64,
+                   now: Any, spam_on: B, dt_home: F64, draws: Draws) -> None:
     """Compute the sample's records for the homes in ``sampling`` and add them to ``eng.acc``."""
     lay = eng.lay
     acc = eng.acc
     H, D = len(lay.homes), len(lay.dev_home)
-    present, bd, bu, pk_down, pk_up, flows, (new, dests) = _apps(eng, active, down, up, minutes, now, spam_on,
-                                                                 dt_home, draws)
+    present, bd, bu, pk_down, pk_up, flows, (new, dests) = _apps(eng, active, down, up, minutes, tries, now,
+                                                                 spam_on, dt_home, draws)
     rows = np.flatnonzero(present)
     acc.a_n[rows] += 1
     acc.a_up[rows] += bu[rows]

@@ -16,7 +16,7 @@ from typing import Any
 from .apps import APPS
 from .fleet import Device
 from .randomness import NORMAL, NORMAL_BITS
-from .rhythms import PROFILES, STANDBY, Activity, propensity
+from .rhythms import FAILED_TRY, PROFILES, STANDBY, Activity, propensity
 
 KBPS_TO_BYTES_PER_S = 125.0
 #: Log-normal noise (sigma 0.3) on a spell's rate, as a table.
@@ -128,11 +128,12 @@ def _presence(chance_per_minute: float, dt: float) -> float:
 
 def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: float,
               silenced: frozenset[str]) -> dict[str, list[float]]:
-    """Bytes per application this sample: ``{app: [down, up, activity]}`` where activity is the number of
-    active minutes (spells) behind it (0 for standby trickle only).
+    """Bytes per application this sample: ``{app: [down, up, activity, tries]}`` where activity is the number of
+    active minutes (spells) behind it (0 for standby trickle only) and tries the new flows of failed attempts.
 
     ``scale`` multiplies the chance of every human spell (usage fading, days out); ``silenced`` lists apps
-    the device cannot use now (a broken streaming box).
+    the device cannot use now (a broken streaming box): a spell that would begin there is a failed attempt
+    (rhythms.FAILED_TRY) and ends at once.
     """
     device = state.device
     dt = moment.dt
@@ -142,9 +143,6 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
     rand = rng.random
     for i, act in enumerate(state.activities):
         was = spells[i]
-        if act.app in silenced:
-            spells[i] = False
-            continue
         # The spell model of rhythms.session_step, inlined with its exponential cached: this loop runs for
         # every activity of every connected device in every sample.
         if _allowed(act, device, moment):
@@ -157,6 +155,11 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
             spells[i] = False
             continue
         leave = _leave(dt, act.session_s)
+        if act.app in silenced:
+            spells[i] = False
+            if (p >= 0.97 or rand() < p / (1.0 - p) * leave) and rand() < FAILED_TRY.chance:
+                _add_failed_try(usage, act.app, rng)
+            continue
         if was:
             on = rand() >= leave
         elif p >= 0.97:
@@ -175,7 +178,7 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
         down = act.down_kbps * KBPS_TO_BYTES_PER_S * share * noise
         up = act.up_kbps * KBPS_TO_BYTES_PER_S * share * noise
         if entry is None:
-            usage[act.app] = [down, up, share / 60.0]
+            usage[act.app] = [down, up, share / 60.0, 0.0]
         else:
             entry[0] += down
             entry[1] += up
@@ -188,11 +191,25 @@ def app_usage(state: DeviceState, moment: Moment, rng: random.Random, scale: flo
         scale = KBPS_TO_BYTES_PER_S * dt * (0.4 + 1.2 * rng.random()) / present
         entry = usage.get(app)
         if entry is None:
-            usage[app] = [down_kbps * scale, up_kbps * scale, 0.0]
+            usage[app] = [down_kbps * scale, up_kbps * scale, 0.0, 0.0]
         else:
             entry[0] += down_kbps * scale
             entry[1] += up_kbps * scale
     return usage
+
+
+def _add_failed_try(usage: dict[str, list[float]], app: str, rng: random.Random) -> None:
+    """One failed attempt to use ``app``: a few short connections, a handshake and an error reply each."""
+    flows = rng.randint(FAILED_TRY.min_flows, FAILED_TRY.max_flows)
+    down = flows * FAILED_TRY.down_bytes_per_flow * (0.6 + 0.8 * rng.random())
+    up = flows * FAILED_TRY.up_bytes_per_flow * (0.6 + 0.8 * rng.random())
+    entry = usage.get(app)
+    if entry is None:
+        usage[app] = [down, up, 0.0, float(flows)]
+    else:
+        entry[0] += down
+        entry[1] += up
+        entry[3] += flows
 
 
 @dataclass(slots=True)
@@ -219,7 +236,7 @@ def app_records(ts: int, mac: str, usage: dict[str, list[float]], dt: float, rng
     """Append the wire ``apps`` records of one device for one sample to ``out``, and sum them in ``totals``."""
     minutes = dt / 60.0
     rand = rng.random
-    for app, (down, up, active_min) in usage.items():
+    for app, (down, up, active_min, tries) in usage.items():
         bytes_down = int(down)
         bytes_up = int(up)
         if bytes_down + bytes_up == 0:
@@ -233,6 +250,9 @@ def app_records(ts: int, mac: str, usage: dict[str, list[float]], dt: float, rng
             flows = 1 + (rand() < 0.3 * minutes)
             new_flows = int(rand() < 0.25 * minutes)
             dests = 1
+        if tries:
+            flows += int(tries)
+            new_flows += int(tries)
         packets_up = (bytes_up // shape.pkt_up_bytes or 1) if bytes_up else 0
         packets_down = (bytes_down // shape.pkt_down_bytes or 1) if bytes_down else 0
         out.append({

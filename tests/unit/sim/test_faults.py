@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from porchlight_sim.faults import Fault, plan_faults
-from porchlight_sim.generator import World
+from porchlight_sim.faults import Effect, Fault, plan_faults
+from porchlight_sim.generator import World, build_world
 from porchlight_sim.ground_truth import BENIGN_KINDS, FAULT_KINDS
+from porchlight_sim.home_sim import simulate_home
+from porchlight_sim.lockstep_run import lockstep_reports
 from porchlight_sim.scenarios import scenario_named
 from porchlight_wire import iter_records
 
@@ -184,12 +186,56 @@ def test_region_congestion_is_an_evening_thing_beyond_the_first_hop(world: World
     assert abs(rtt("first_hop", mid - 1800, mid + 1800) - rtt("first_hop", afternoon - 3600, afternoon)) < 5
 
 
+STREAMING = {"netflix", "youtube", "disneyplus", "primevideo"}
+#: A failed try moves at most 12 kB per connection (an app's check-in about 30 kB at most); a stream moves tens of
+#: MB a minute. A 5-minute report of a broken TV holds a try or two and a check-in at most.
+TRY_MAX_BYTES_PER_FLOW = 12_000
+CHECK_IN_MAX_BYTES = 60_000
+SILENT_MAX_RECORD_BYTES = 500_000
+
+
 def test_streaming_box_goes_silent(world: World, reports_of: Reports) -> None:
     truth = _fault(world, "streaming_silent").truth
     apps = [r for r in _rows(reports_of(truth.home_ids[0]), "apps") if r["mac"] == truth.mac]
-    streaming = {"netflix", "youtube", "disneyplus", "primevideo"}
-    after = [r for r in apps if r["t0"] >= truth.start_ts and r["app"] in streaming]
-    assert after == []
+    after = [r for r in apps if r["t0"] >= truth.start_ts and r["app"] in STREAMING]
+    assert all(r["bytes_up"] + r["bytes_down"] <= SILENT_MAX_RECORD_BYTES for r in after)
+
+
+def _broken_tv_evening(make_config: Callable[..., Any], engine: str) -> tuple[list[dict[str, Any]],
+                                                                              list[dict[str, Any]]]:
+    """Streaming records of the TVs of 40 homes over an evening, on one engine: (healthy TVs, broken TVs).
+    Every other TV's streaming apps stop working at 17:00 while it stays on the Wi-Fi."""
+    config = make_config(homes=40, days=0.25, scenario="none")
+    world = build_world(make_config(homes=40, days=0.25, scenario="none", start_ts=config.start_ts + 17 * 3600))
+    homes = [h for h in world.fleet.homes if any(d.device_class in ("tv", "streamer") for d in h.devices)]
+    tv_macs = {d.mac for h in homes for d in h.devices if d.device_class in ("tv", "streamer")}
+    broken = {h.home_id: next(d.mac for d in h.devices if d.device_class in ("tv", "streamer")) for h in homes[::2]}
+    effects = {home_id: [Effect("streaming_silent", world.cadence.start_ts, world.cadence.end_ts,
+                                {"variant": "idle", "mac": mac})] for home_id, mac in broken.items()}
+    if engine == "per-sample":
+        docs = [doc for h in homes for _, doc in simulate_home(h, effects.get(h.home_id, []), world.cadence,
+                                                               world.config.seed)]
+    else:
+        docs = [doc for _, _, doc in lockstep_reports(homes, effects, world.cadence, world.config.seed)]
+    rows = [r for doc in docs for r in iter_records(doc, "apps") if r["mac"] in tv_macs and r["app"] in STREAMING]
+    dead = set(broken.values())
+    return [r for r in rows if r["mac"] not in dead], [r for r in rows if r["mac"] in dead]
+
+
+@pytest.mark.parametrize("engine", ["per-sample", "lockstep"])
+def test_a_broken_streaming_app_shows_failed_tries_where_people_would_have_watched(
+        make_config: Callable[..., Any], engine: str) -> None:
+    healthy, broken = _broken_tv_evening(make_config, engine)
+    tries = [r for r in broken if r["new_flows"] >= 3]
+    # The broken TVs never stream, but in the evening someone tries: a few short connections, and they give up.
+    assert all(r["bytes_up"] + r["bytes_down"] <= SILENT_MAX_RECORD_BYTES for r in broken)
+    assert len({r["mac"] for r in tries}) >= 0.5 * len({r["mac"] for r in broken})
+    assert all(r["bytes_up"] + r["bytes_down"] <= r["new_flows"] * TRY_MAX_BYTES_PER_FLOW + CHECK_IN_MAX_BYTES
+               for r in tries)
+    # The healthy ones stream, and their apps' check-ins between films open a connection or two at a time.
+    assert sum(r["bytes_up"] + r["bytes_down"] for r in healthy) > 1e11
+    quiet = [r for r in healthy if r["bytes_up"] + r["bytes_down"] <= SILENT_MAX_RECORD_BYTES]
+    assert quiet and all(r["new_flows"] <= 2 for r in quiet)
 
 
 def test_silent_churn_fades_traffic_and_devices(make_config: Callable[..., Any]) -> None:
