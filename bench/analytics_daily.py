@@ -93,10 +93,11 @@ WHERE d.home_key %% 4000 = 11 AND d.device_class = 'tv'"""),
 DELETE FROM app_hourly a USING devices d
 WHERE a.device_key = d.device_key AND d.home_key %% 4000 = 11 AND d.device_class = 'tv'
   AND a.bucket >= %(day)s::date AND a.bucket < %(day)s::date + 1"""),
-    ("home_daily (28 days; 1 in 3000 households fading)", """
+    ("home_daily (28 days, each 45-155 % of normal: ~10 % of homes under 70 % over two days, as in the simulated "
+     "fleets, are looked at by the fading check; 1 in 3000 households fading)", """
 INSERT INTO home_daily (home_key, bucket, reports, wan_rx_bytes, wan_tx_bytes)
 SELECT h.home_key, %(day)s::timestamptz - make_interval(days => o), 288,
-       (4e9 * (0.7 + 0.6 * random()) * CASE WHEN h.home_key %% 3000 = 5 AND o < 8 THEN 0.1 + 0.1 * o
+       (4e9 * (0.45 + 1.1 * random()) * CASE WHEN h.home_key %% 3000 = 5 AND o < 8 THEN 0.1 + 0.1 * o
                                               ELSE 1 END)::bigint, 3e8::bigint
 FROM homes h CROSS JOIN generate_series(0, 27) o"""),
     ("qoe_hourly (the day; 1 in 500 homes poor for an evening)", """

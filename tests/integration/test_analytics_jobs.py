@@ -254,46 +254,45 @@ def test_spambot_pc_is_on_the_activity_change_list_with_smtp_reason_and_device(c
     assert "DESKTOP-7" in row["reasons"][0]["text"] and "malware" in row["action"]
 
 
-def test_a_tv_on_the_wifi_silent_two_evenings_is_listed_when_the_people_were_home_not_on_their_day_out(conn) -> None:
-    # Two homes whose TV streamed 19:00-23:00 on each of the six days before and has not for the last two evenings,
-    # still on the Wi-Fi (DNS all day). In "home" the phone was on the Wi-Fi both evenings; in "out" the household
-    # was out on the judged day's evening (its phone away): nobody watches TV then. "outage" sat behind an access
-    # node that was down the evening before: that evening's silence is the incident's.
+def test_a_tv_on_the_wifi_is_listed_when_its_app_failed_as_someone_tried_to_watch_not_when_nobody_tried(conn) -> None:
+    # Three homes whose TV streamed 19:00-23:00 on each of the seven days before, still on the Wi-Fi (DNS all day),
+    # silent this evening. In "failing" its Netflix app opened short connections at 19:00 and 21:00 that carried
+    # almost nothing; in "unused" nobody asked it to play; "outage" tried as "failing" did while the access node
+    # behind it was down: the incident is the finding.
     netflix, dns = label(conn, "netflix"), label(conn, "dns")
-    for i, name in enumerate(("home", "out", "outage")):
+    for i, name in enumerate(("failing", "unused", "outage")):
         k = add_home(conn, name)
         tv = add_device(conn, k, f"aa:bb:cc:00:03:{i:02d}", "tv", f"TV-{name}")
         phone = add_device(conn, k, f"aa:bb:cc:00:04:{i:02d}", "phone")
         if name == "outage":
-            down = T0 - timedelta(hours=6)
+            down, up = T0 + timedelta(hours=18), T0 + timedelta(hours=23)
             row = conn.execute("INSERT INTO incidents (level, area, started_at, detected_at, last_seen_at, ended_at,"
                                " homes_total, peak_degraded, why) VALUES ('node', 'north-a1-n1', %s, %s, %s, %s, 5, 5,"
-                               " 'node down') RETURNING incident_id", (down, down, T0, T0)
-                               ).fetchone()
+                               " 'node down') RETURNING incident_id", (down, down, up, up)).fetchone()
             assert row is not None
             conn.execute("INSERT INTO incident_homes VALUES (%s, %s, %s)", (row[0], k, down))
         conn.execute("UPDATE devices SET last_seen = %s WHERE device_key IN (%s, %s)", (T0 + timedelta(hours=23), tv,
                                                                                         phone))
         for offset in range(8):
             day = T0 - timedelta(days=offset)
-            streams = offset >= 2
+            streams = offset >= 1
             app_usage(conn, "app_daily", k, day, tv, dns, 1_000_000, 24_000_000)
             if streams:
                 app_usage(conn, "app_daily", k, day, tv, netflix, 100_000_000, 6_000_000_000)
             for hour in range(24):
                 bucket = day + timedelta(hours=hour)
                 app_usage(conn, "app_hourly", k, bucket, tv, dns, 40_000, 1_000_000, 5, 3, 4, 300)
-                evening = 19 <= hour < 23
-                if streams and evening:
+                if streams and 19 <= hour < 23:
                     app_usage(conn, "app_hourly", k, bucket, tv, netflix, 25_000_000, 1_500_000_000, 50, 5, 3)
-                phone_home = not (name == "out" and offset == 0 and hour >= 8)
-                on = [tv, phone] if phone_home else [tv]
-                stations_report(conn, k, bucket + timedelta(minutes=30), 10_000 - offset * 24 - hour, on)
+                elif not streams and name != "unused" and hour in (19, 21):
+                    app_usage(conn, "app_hourly", k, bucket, tv, netflix, 8_000, 32_000, 5, 5, 1, 0)
+                stations_report(conn, k, bucket + timedelta(minutes=30), 10_000 - offset * 24 - hour, [tv, phone])
     assert activity_job.run_daily(conn, DAY, segment_job.compute_segments(conn, DAY)) == 1
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
     assert row["kind"] == "streaming_device_silent" and row["mac"] == "aa:bb:cc:00:03:00"
-    assert "still connected" in row["reasons"][0]["text"]
-    assert row["reasons"][0]["numbers"]["people_home_share"] == 1.0
+    assert "still connected, and in 2 hours (19:00, 21:00 UTC) its apps opened 10 connections" in \
+        row["reasons"][0]["text"]
+    assert row["reasons"][0]["numbers"]["failed_try_hours"] == 2
 
 
 def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_when_they_stay(conn) -> None:
@@ -323,6 +322,23 @@ def test_a_fading_household_is_listed_when_its_always_on_devices_left_and_not_wh
     [row] = findings_store.list_findings(conn, "activity_change", DAY)
     assert row["kind"] == "usage_fading"
     assert "1 of its 2 always-on devices has left the Wi-Fi (tv 'TV-leaving'" in row["reasons"][0]["text"]
+
+
+def test_the_fleets_change_is_measured_day_by_day_for_the_fading_check(conn) -> None:
+    # Every home used half as much again as its normal two days ago (a bank holiday): that day, and only that day,
+    # the fleet stands at 1.5, and each household's day is divided by it. One household is down to a tenth over the
+    # last two days: the fading candidate.
+    homes = [add_home(conn, f"f{i}") for i in range(5)]
+    for offset in range(28):
+        for i, k in enumerate(homes):
+            wan = int((1e9 + 1e8 * i) * (1.5 if offset == 2 else 1.0) * (0.1 if i == 0 and offset < 2 else 1.0))
+            conn.execute("INSERT INTO home_daily (home_key, bucket, reports, wan_rx_bytes, wan_tx_bytes) VALUES"
+                         " (%s, %s, 288, %s, 0)", (k, T0 - timedelta(days=offset), wan))
+    _, fading, ratios = activity_job.candidates(conn, DAY)
+    assert list(fading) == [homes[0]]
+    assert sorted(ratios) == [DAY - timedelta(days=k) for k in range(9, -1, -1)]
+    assert ratios[DAY - timedelta(days=2)] == pytest.approx(1.5)
+    assert all(r == pytest.approx(1.0) for d, r in ratios.items() if d != DAY - timedelta(days=2))
 
 
 def test_a_firmware_worse_on_stability_is_named_as_a_cohort(conn) -> None:

@@ -17,6 +17,8 @@ from .reasons import Reason, human_bytes
 #: Fading household: the last two days against the median of the days before the last week, relative to the
 #: fleet's own ratio; and the use came down over several days (a fade), not in one step (a trip away).
 FADING_MIN_PRIOR_DAYS = 5
+#: The days looked at for the way down (the judged day last).
+FADING_DAYS = 10
 FADING_MAX_RELATIVE = 0.35
 FADING_NORMAL_DAY = 0.85
 FADING_MIN_TRANSITION_DAYS = 2
@@ -29,6 +31,16 @@ FADING_MIN_DEVICES_LEFT = 1
 #: on the Wi-Fi, a household moving out takes them (seeds 201 and 202: three churners whose use dropped to a sixth or
 #: less in a day while two or three of their always-on devices left, missed until December).
 FADING_DEVICES_LEFT_FOR_A_STEP = 2
+#: A household that took at least half of its always-on devices (and at least FADING_DEVICES_LEFT_FOR_A_STEP) off
+#: its Wi-Fi is moving out even while its use is still at this share of its normal: the people's phones and laptops
+#: are the last to go (seed 205: a churner at 61 % of its normal with 3 of its 5 always-on devices gone, missed
+#: until December), or whose always-on devices began to leave while its phones, tablets and laptops left one by one
+#: (PEOPLE_LEFT_SPREAD apart: seed 211, a churner at 52 % whose TV and two phones left over three days). Away or on
+#: holiday those devices stay associated and the phones leave together; a healthy home does not lose half of its
+#: always-on devices in a day. Households are looked at up to this share (the SQL pre-filter). Such a household
+#: needs no gradual way down either (seed 217: a churner down from 1.29 to 0.37, 0.06 and 0 of its normal in three
+#: days while its phones left a day apart and its streaming stick after them).
+FADING_MAX_RELATIVE_MOVING = 0.7
 #: A household none of whose always-on devices left (it has none, or they all stayed: the simulated churners' cameras
 #: and smart plugs often stay to the end) has only its bytes to tell: it must be down further, over more days (a
 #: variable household at a third of its normal for two days after a normal day is a quiet spell, not a fade; the
@@ -44,7 +56,11 @@ FADING_DESCENT_DAYS = 3
 FADING_DESCENT_MIN = 0.05
 #: ... unless its phones, tablets and laptops left one by one, this far apart or more: a family leaving on holiday
 #: takes them within an hour or two (seed 201: 1.5 h), a household drifting away loses them over days (two churners
-#: of seeds 201 and 202 whose use came down bumpily, their cameras staying: 45 h and 73 h).
+#: of seeds 201 and 202 whose use came down bumpily, their cameras staying: 45 h and 73 h). A household whose
+#: always-on devices all stayed while its phones left together is away, even when its use came down over days before
+#: (seed 127: a family whose use fell on three days in a row before a week's holiday, listed for six days; its three
+#: phones and laptops left within ten hours of each other, its eight always-on devices all stayed). That holds for a
+#: household without always-on devices too: its people left together.
 PEOPLE_LEFT_SPREAD = timedelta(hours=12)
 ALWAYS_ON_CLASSES = frozenset({"tv", "streamer", "console", "speaker", "iot", "camera", "printer", "nas"})
 
@@ -57,7 +73,24 @@ def _fade_base(days: Sequence[float]) -> float | None:
     return base if base > 0 else None
 
 
-def _people_left_one_by_one(gone: Sequence[datetime]) -> bool:
+def _fleet_by_day(home: HomeActivity) -> tuple[float, ...]:
+    """The fleet's change on each of the household's days: each day is judged against the fleet's same day (a
+    weekend lifts every home; a household judged by the last two days' figure alone looked, on the Monday after a
+    busy weekend, as if it had come down in one step from a weekend at its normal: seed 205, a churner missed)."""
+    per_day = home.fleet_day_ratios
+    if len(per_day) == len(home.daily_bytes) and all(f > 0 for f in per_day):
+        return per_day
+    fleet = home.fleet_fade_ratio if home.fleet_fade_ratio > 0 else 1.0
+    return (fleet,) * len(home.daily_bytes)
+
+
+def _people_left_together(gone: Sequence[datetime]) -> bool:
+    """Whether two or more of the household's phones, tablets and laptops are gone and left within
+    PEOPLE_LEFT_SPREAD of each other: the people went somewhere together."""
+    return len(gone) >= 2 and max(gone) - min(gone) < PEOPLE_LEFT_SPREAD
+
+
+def people_left_one_by_one(gone: Sequence[datetime]) -> bool:
     """Whether the household's phones, tablets and laptops that are gone left over days, not together."""
     return len(gone) >= 2 and max(gone) - min(gone) >= PEOPLE_LEFT_SPREAD
 
@@ -78,25 +111,29 @@ def fading_change(home: HomeActivity, action: str) -> ActivityChange | None:
     base = _fade_base(days)
     if base is None:
         return None
-    fleet = home.fleet_fade_ratio if home.fleet_fade_ratio > 0 else 1.0
-    rel = [d / base / fleet for d in days[-10:]]
+    fleet_days = _fleet_by_day(home)[-FADING_DAYS:]
+    rel = [d / base / f for d, f in zip(days[-FADING_DAYS:], fleet_days, strict=True)]
     now = sum(rel[-2:]) / 2.0
-    if now >= FADING_MAX_RELATIVE:
+    regulars, left = home.always_on if home.always_on is not None else (0, ())
+    moving = (len(left) >= FADING_DEVICES_LEFT_FOR_A_STEP and 2 * len(left) >= regulars) or \
+        (len(left) >= FADING_MIN_DEVICES_LEFT and people_left_one_by_one(home.people_gone))
+    if now >= (FADING_MAX_RELATIVE_MOVING if moving else FADING_MAX_RELATIVE):
         return None
     normal_days = [i for i, r in enumerate(rel) if r >= FADING_NORMAL_DAY]
     after = rel[normal_days[-1] + 1:] if normal_days else rel
     transition = [r for r in after if FADING_TRANSITION_FLOOR < r < FADING_NORMAL_DAY]
-    regulars, left = home.always_on if home.always_on is not None else (0, ())
-    needed = FADING_MIN_TRANSITION_DAYS if len(left) < FADING_DEVICES_LEFT_FOR_A_STEP else 0
+    needed = 0 if moving or len(left) >= FADING_DEVICES_LEFT_FOR_A_STEP else FADING_MIN_TRANSITION_DAYS
     if len(transition) < needed:
         return None  # one step down: a trip away, not a household drifting off
     fade_days = len(after)
     if len(left) < FADING_MIN_DEVICES_LEFT and \
             (now > FADING_MAX_RELATIVE_BYTES_ONLY or fade_days < FADING_MIN_DAYS_BYTES_ONLY):
         return None  # no device gone to tell leaving from a quiet spell: the bytes alone must say more
-    if regulars and not left and not _people_left_one_by_one(home.people_gone) and \
+    if regulars and not left and not people_left_one_by_one(home.people_gone) and \
             _longest_descent(rel[normal_days[-1]:] if normal_days else rel) < FADING_DESCENT_DAYS:
         return None  # its always-on devices all stayed and the use fell in a step or two: away, not leaving
+    if not left and _people_left_together(home.people_gone):
+        return None  # no always-on device left and the people left together: a holiday, however it came down
     gone = (f" {len(left)} of its {regulars} always-on devices {'has' if len(left) == 1 else 'have'} left the "
             f"Wi-Fi ({', '.join(left[:4])})." if left else "")
     text = (f"The household used {human_bytes(sum(days[-2:]) / 2)} a day over the last two days against "
@@ -111,7 +148,7 @@ def fading_change(home: HomeActivity, action: str) -> ActivityChange | None:
                                                          "always_on_devices": regulars,
                                                          "always_on_left": len(left),
                                                          "daily_relative": ", ".join(f"{r:.2f}" for r in rel),
-                                                         "fleet_ratio": round(fleet, 2)}),),
+                                                         "fleet_ratio": round(sum(fleet_days[-2:]) / 2.0, 2)}),),
                           action, None)
 
 

@@ -44,7 +44,9 @@ PEER_SAMPLE = 20
 Key = tuple[int, int]  # (home_key, device_key)
 
 
-def _candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dict[int, float]]:
+def candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dict[int, float], dict[date, float]]:
+    """Devices to judge, fading households with the fleet's ratio over the last two days, and the fleet's own change
+    on each of the last activity_fading.FADING_DAYS days (empty without fading households)."""
     start = datetime.combine(day, time(), UTC)
     end = start + timedelta(days=1)
     prior = [start - timedelta(days=k) for k in (*DAY_OFFSETS, *WEEK_OFFSETS)]
@@ -61,11 +63,15 @@ def _candidates(conn: psycopg.Connection[Any], day: date) -> tuple[set[Key], dic
                 "max_share": 0.1}):
             devices.add((int(r[0]), int(r[1])))
     fading: dict[int, float] = {}
+    fleet_days: dict[date, float] = {}
     for r in conn.execute(sql("activity_fading_candidates"), {
-            "day": day, "max_relative": activity_fading.FADING_MAX_RELATIVE,
-            "min_prior_days": activity_fading.FADING_MIN_PRIOR_DAYS}):
+            "day": day, "max_relative": max(activity_fading.FADING_MAX_RELATIVE,
+                                            activity_fading.FADING_MAX_RELATIVE_MOVING),
+            "min_prior_days": activity_fading.FADING_MIN_PRIOR_DAYS, "days": activity_fading.FADING_DAYS}):
         fading[int(r[0])] = float(r[1])
-    return devices, fading
+        if not fleet_days:
+            fleet_days = {d: float(v) for d, v in zip(r[2] or (), r[3] or (), strict=True) if v is not None and v > 0}
+    return devices, fading, fleet_days
 
 
 def _peers(conn: psycopg.Connection[Any], start: datetime, end: datetime
@@ -113,8 +119,10 @@ def presence_on_day(station_today: int, station_before: int, last_seen: datetime
 
 
 def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fading: dict[int, float],
-                segments: dict[int, Segment]) -> list[tuple[int, ac.HomeActivity, dict[str, int]]]:
-    """The candidates' activity, hour by hour, next to their own normal (or their peers')."""
+                segments: dict[int, Segment], fleet_days: dict[date, float] | None = None
+                ) -> list[tuple[int, ac.HomeActivity, dict[str, int]]]:
+    """The candidates' activity, hour by hour, next to their own normal (or their peers'); ``fleet_days``: the
+    fleet's own change per day (see candidates)."""
     start = datetime.combine(day, time(), UTC)
     end = start + timedelta(days=1)
     hours = [start + timedelta(hours=h) for h in range(24)]
@@ -154,13 +162,6 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             others_left[(int(r[0]), int(r[1]))] = int(r[6])
             if r[5] is not None and r[5] < start:  # every phone, tablet and laptop was gone before the day began
                 people_left[int(r[0])] = r[5]
-    people_hours: dict[int, set[datetime]] = defaultdict(set)
-    if dev_list:
-        for r in conn.execute(sql("activity_people_hours"), {"homes": sorted({h for h, _ in dev_list}),
-                                                              "start": start, "end": end}):
-            hours_home = people_hours[int(r[0])]
-            if r[1] is not None:
-                hours_home.add(r[1])
     incident_hours: dict[int, set[datetime]] = defaultdict(set)
     if dev_list:
         for r in conn.execute(sql("activity_incident_hours"), {"homes": sorted({h for h, _ in dev_list}),
@@ -169,14 +170,16 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
     history = {key: history_offsets({k for k in dev_days.get(key, {}) if k > 0}) for key in devices}
     peer_apps, peer_dests = _peers(conn, start, end) if any(not h for h in history.values()) else ({}, {})
     daily: dict[int, list[float]] = defaultdict(list)
+    daily_dates: dict[int, list[date]] = defaultdict(list)
     for r in conn.execute(sql("activity_home_daily_bytes"), {"homes": homes, "day": day}):
         daily[int(r[0])].append(float(r[2]))
+        daily_dates[int(r[0])].append(r[1])
     fleet_ratio = next(iter(fading.values()), 1.0)  # the same fleet ratio comes with every fading candidate
+    fleet_days = fleet_days or {}
     always_on = _always_on(conn, day, sorted(fading)) if fading else {}
     people_gone: dict[int, list[datetime]] = defaultdict(list)
-    if fading:
-        for r in conn.execute(sql("activity_people_gone"), {"homes": sorted(fading), "end": end}):
-            people_gone[int(r[0])].append(r[1])
+    for r in conn.execute(sql("activity_people_gone"), {"homes": homes, "end": end}):
+        people_gone[int(r[0])].append(r[1])
     no_peer = Baseline(0.0, 0.0, 0, "peers")
 
     out: list[tuple[int, ac.HomeActivity, dict[str, int]]] = []
@@ -217,9 +220,7 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                     else:
                         b_bytes = None
                         b_up, b_flows = peer if peer else (no_peer, no_peer)
-                    day_before = rows.get((app, h, 1), zero)
-                    hs.append(ac.HourActivity(h, now_v[0], now_v[1], now_v[2], now_v[3], b_bytes, b_up, b_flows,
-                                              bytes_day_before=day_before[0] + day_before[1]))
+                    hs.append(ac.HourActivity(h, now_v[0], now_v[1], now_v[2], now_v[3], b_bytes, b_up, b_flows))
                 app_hours.append(ac.AppHours(app, tuple(hs)))
             dests_hours = []
             for h in hours:
@@ -229,7 +230,6 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                 dests_hours.append(ac.HourActivity(h, dests=per_day.get(0, 0.0), base_dests=base))
             habit: dict[str, tuple[int, int]] = {}
             habit_bytes: dict[str, tuple[float, ...]] = {}
-            group_day_before: dict[str, float] = {}
             for kind, group, active in (("streaming_device_silent", STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES),
                                         ("gaming_device_silent", GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
                 day_bytes: dict[int, float] = defaultdict(float)
@@ -238,21 +238,22 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
                         day_bytes[k] += v[0] + v[1]
                 habit[kind] = (sum(1 for k in own if day_bytes.get(k, 0.0) >= active), len(own))
                 habit_bytes[kind] = tuple(day_bytes.get(k, 0.0) for k in own)
-                group_day_before[kind] = day_bytes.get(1, 0.0)
             associated, gone_since = presence.get(key, (None, None))
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
                                             len(own), tuple(dests_hours), habit, associated, habit_bytes,
-                                            group_day_before, gone_since, people_left.get(home_key),
-                                            others_left.get(key, 0)))
+                                            gone_since=gone_since, people_gone_since=people_left.get(home_key),
+                                            others_left=others_left.get(key, 0)))
         seg = segments.get(home_key)
         home_id = home_ids.get(home_key) or (seg.home_id if seg else str(home_key))
-        out.append((home_key, ac.HomeActivity(home_id, tuple(judged), seg, tuple(daily.get(home_key, ())),
-                                              fading.get(home_key, fleet_ratio), home_key in fading, device_days,
-                                              always_on.get(home_key, (0, ())),
-                                              frozenset(people_hours[home_key]) if home_key in people_hours
-                                              else None, tuple(people_gone.get(home_key, ())),
-                                              frozenset(incident_hours.get(home_key, ()))), device_keys))
+        out.append((home_key, ac.HomeActivity(
+            home_id, tuple(judged), seg, tuple(daily.get(home_key, ())), fading.get(home_key, fleet_ratio),
+            home_key in fading, device_days, always_on.get(home_key, (0, ())),
+            people_gone=tuple(people_gone.get(home_key, ())),
+            incident_hours=frozenset(incident_hours.get(home_key, ())),
+            fleet_day_ratios=tuple(fleet_days.get(d, fleet_ratio) for d in daily_dates.get(home_key, ()))),
+            device_keys))
     return out
+
 
 
 def _always_on(conn: psycopg.Connection[Any], day: date, homes: list[int]) -> dict[int, tuple[int, tuple[str, ...]]]:
@@ -275,8 +276,8 @@ def run_daily(conn: psycopg.Connection[Any], day: date, segments: dict[int, Segm
     end = datetime.combine(day + timedelta(days=1), time(), UTC)
     run_id = findings_store.start_run(conn, "activity_change", end, {"day": day.isoformat()})
     segs = segments if segments is not None else latest_segments(conn, end)
-    devices, fading = _candidates(conn, day)
-    homes = build_homes(conn, day, devices, fading, segs)
+    devices, fading, fleet_days = candidates(conn, day)
+    homes = build_homes(conn, day, devices, fading, segs, fleet_days)
     rows: list[FindingRow] = []
     changes: list[ac.ActivityChange] = []
     for home_key, home, device_keys in homes:

@@ -25,8 +25,6 @@ class HourActivity:
     base_bytes_up: Baseline | None = None
     base_new_flows: Baseline | None = None
     base_dests: Baseline | None = None
-    #: Bytes both ways in the same hour of the day before (for "silent since yesterday"); None when not known.
-    bytes_day_before: float | None = None
 
     @property
     def bytes(self) -> float:
@@ -57,9 +55,8 @@ class DeviceActivity:
     #: On the home network during the judged day: True, False (it was the day before, or last seen before the
     #: day began), None (unknown).
     associated: bool | None = None
-    #: Per silence kind: bytes of that group on each of those earlier days, and on the day just before.
+    #: Per silence kind: bytes of that group on each of those earlier days.
     habit_bytes: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
-    day_before_bytes: Mapping[str, float] = field(default_factory=dict)
     #: When the gateway last saw it on the home network (Wi-Fi, DHCP or ARP), if before the judged day began.
     gone_since: datetime | None = None
     #: When the household's phones, tablets and laptops were last seen, if all of them left before the judged day.
@@ -85,13 +82,13 @@ class HomeActivity:
     #: The home's always-on Wi-Fi devices that were regulars on its normal days, and of them, those that were not on
     #: the Wi-Fi at all on the judged day (labels); None when not known.
     always_on: tuple[int, tuple[str, ...]] | None = None
-    #: The hours (start) of the judged day and the day before in which a phone, tablet or laptop of the household was
-    #: on the Wi-Fi; None when the household has none in its inventory (nothing to tell).
-    people_hours: frozenset[datetime] | None = None
     #: When each of the household's phones, tablets and laptops gone by the end of the judged day was last seen.
     people_gone: tuple[datetime, ...] = ()
     #: The hours (start) of the judged day and the day before during which a regional incident covered the home.
     incident_hours: frozenset[datetime] = frozenset()
+    #: The fleet's own change on each day of ``daily_bytes`` (the median over homes of the day against their normal:
+    #: a weekend lifts everyone); empty: ``fleet_fade_ratio`` for every day.
+    fleet_day_ratios: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

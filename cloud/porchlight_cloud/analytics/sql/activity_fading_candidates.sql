@@ -1,6 +1,8 @@
 -- Households whose last two days of WAN traffic (to %(day)s) fell far below their normal (the median of the days
 -- before the last week, up to three weeks), after dividing by the fleet's own ratio (a holiday quiets everyone).
--- Returns the fleet ratio with each candidate.
+-- Returns with each candidate the fleet's ratio over the last two days and the fleet's own change on each of the
+-- last %(days)s days (the median over homes of the day against their normal: a weekend lifts every home on its own
+-- days, so the fading check divides each day of a household by the fleet's figure for that day).
 WITH d AS (
     SELECT home_key, bucket::date AS day,
            (coalesce(wan_rx_bytes, 0) + coalesce(wan_tx_bytes, 0))::double precision AS b
@@ -17,8 +19,17 @@ s AS MATERIALIZED (
 fleet AS MATERIALIZED (
     SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY recent / prior), 1.0) AS ratio
     FROM s WHERE prior > 0 AND nprior >= %(min_prior_days)s
+),
+fleet_days AS MATERIALIZED (
+    SELECT array_agg(day ORDER BY day) AS days, array_agg(ratio ORDER BY day) AS ratios
+    FROM (
+        SELECT d.day, percentile_cont(0.5) WITHIN GROUP (ORDER BY d.b / s.prior) AS ratio
+        FROM d JOIN s USING (home_key)
+        WHERE s.prior > 0 AND s.nprior >= %(min_prior_days)s AND d.day > %(day)s::date - %(days)s
+        GROUP BY d.day
+    ) per_day
 )
-SELECT s.home_key, fleet.ratio AS fleet_ratio
-FROM s, fleet
+SELECT s.home_key, fleet.ratio AS fleet_ratio, fleet_days.days, fleet_days.ratios
+FROM s, fleet, fleet_days
 WHERE s.prior > 0 AND s.nprior >= %(min_prior_days)s
   AND s.recent / s.prior / greatest(fleet.ratio, 0.01) < %(max_relative)s
