@@ -13,7 +13,9 @@ s AS MATERIALIZED (
     SELECT home_key,
            sum(b) FILTER (WHERE day > %(day)s::date - 2) / 2.0 AS recent,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FILTER (WHERE day <= %(day)s::date - 7) AS prior,
-           count(*) FILTER (WHERE day <= %(day)s::date - 7) AS nprior
+           count(*) FILTER (WHERE day <= %(day)s::date - 7) AS nprior,
+           array_agg(day ORDER BY day) FILTER (WHERE day > %(day)s::date - %(days)s) AS last_days,
+           array_agg(b ORDER BY day) FILTER (WHERE day > %(day)s::date - %(days)s) AS last_bytes
     FROM d GROUP BY home_key
 ),
 fleet AS MATERIALIZED (
@@ -21,12 +23,14 @@ fleet AS MATERIALIZED (
     FROM s WHERE prior > 0 AND nprior >= %(min_prior_days)s
 ),
 fleet_days AS MATERIALIZED (
+    -- Each home's last days are unnested from its own row: a join of the days to the homes was planned as a nested
+    -- loop (the day bounds are parameters, so the planner expects one row) and ran for minutes at 100,000 homes.
     SELECT array_agg(day ORDER BY day) AS days, array_agg(ratio ORDER BY day) AS ratios
     FROM (
-        SELECT d.day, percentile_cont(0.5) WITHIN GROUP (ORDER BY d.b / s.prior) AS ratio
-        FROM d JOIN s USING (home_key)
-        WHERE s.prior > 0 AND s.nprior >= %(min_prior_days)s AND d.day > %(day)s::date - %(days)s
-        GROUP BY d.day
+        SELECT u.day, percentile_cont(0.5) WITHIN GROUP (ORDER BY u.b / s.prior) AS ratio
+        FROM s CROSS JOIN LATERAL unnest(s.last_days, s.last_bytes) AS u(day, b)
+        WHERE s.prior > 0 AND s.nprior >= %(min_prior_days)s
+        GROUP BY u.day
     ) per_day
 )
 SELECT s.home_key, fleet.ratio AS fleet_ratio, fleet_days.days, fleet_days.ratios
