@@ -84,7 +84,7 @@ class HomeActivity:
     always_on: tuple[int, tuple[str, ...]] | None = None
     #: When each of the household's phones, tablets and laptops gone by the end of the judged day was last seen.
     people_gone: tuple[datetime, ...] = ()
-    #: The hours (start) of the judged day and the day before during which a regional incident covered the home.
+    #: The hours (start) of the judged day during which a regional incident covered the home.
     incident_hours: frozenset[datetime] = frozenset()
     #: The fleet's own change on each day of ``daily_bytes`` (the median over homes of the day against their normal:
     #: a weekend lifts everyone); empty: ``fleet_fade_ratio`` for every day.
