@@ -129,6 +129,7 @@ def test_mac_hash_is_keyed_stable_and_home_specific() -> None:
 @pytest.mark.parametrize(("hints", "expected"), [
     ({"hostname": "iPhone-de-Ana", "vendor": "Apple"}, "phone"),
     ({"hostname": "Anas-MacBook-Air", "vendor": "Apple"}, "laptop"),
+    ({"hostname": "Priyas-MBP", "vendor": "Apple"}, "laptop"),  # macOS's short name for a MacBook Pro
     ({"hostname": "Roku-Ultra", "vendor": "Roku"}, "streamer"),
     ({"hostname": "ESP_7A8899", "vendor": "Espressif"}, "iot"),
     ({"hostname": "DiskStation", "vendor": "Synology"}, "nas"),
