@@ -26,7 +26,7 @@ from porchlight_wire import Decoder, Encoder, topic_for
 
 ADMIN = f"postgresql://porchlight@127.0.0.1:{os.environ.get('PORCHLIGHT_PG_PORT', '55432')}/postgres"
 RAW = ("reports", "events")
-ROLLUP = ("home_hourly", "app_hourly", "home_daily", "app_daily")
+ROLLUP = ("home_hourly", "app_hourly", "home_daily", "app_daily", "device_sightings")
 DIMENSIONS = ("homes", "gateways", "boots", "devices", "labels")
 DAY = 86_400
 BUDGET_KB = 250

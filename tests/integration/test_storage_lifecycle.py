@@ -89,12 +89,17 @@ def test_retention_drops_only_chunks_older_than_each_tables_period_and_compactio
         _write_docs(conn, [h.report(now - 20 * 86_400), h.report(now - 2 * 86_400)])
         conn.execute("INSERT INTO home_hourly (home_key, bucket, reports) SELECT home_key, b, 1 FROM homes, "
                       "unnest(ARRAY[now() - interval '100 days', now() - interval '20 days']) AS b")
+        conn.execute("INSERT INTO device_sightings (home_key, device_key, day, first_seen, last_seen) "
+                     "SELECT home_key, -home_key, b, b, b FROM homes, "
+                     "unnest(ARRAY[now() - interval '130 days', now() - interval '20 days']) AS b")
         conn.execute("INSERT INTO quarantine (received_at, topic, reason, payload) VALUES "
                      "(now() - interval '40 days', 't', 'oversized', '\\x00'), (now(), 't', 'oversized', '\\x00')")
         dropped = retention.apply(conn, retention.Periods(raw=timedelta(days=14), hourly=timedelta(days=90),
                                                           quarantine=timedelta(days=30)))
         left = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("reports", "home_hourly", "quarantine")}
+        left["device_sightings"] = conn.execute(
+            "SELECT count(*) FROM device_sightings WHERE device_key < 0").fetchone()[0]
         compacted = compaction.compact(conn, older_than_s=3600)
         again = compaction.compact(conn, older_than_s=3600)
         fill = conn.execute("SELECT reloptions FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
@@ -103,6 +108,28 @@ def test_retention_drops_only_chunks_older_than_each_tables_period_and_compactio
                             "WHERE k.hypertable_name = 'reports' "
                             "AND k.range_end <= now() - interval '1 hour'").fetchall()
     assert dropped >= 3
-    assert left == {"reports": 1, "home_hourly": 1, "quarantine": 1}
+    assert left == {"reports": 1, "home_hourly": 1, "quarantine": 1, "device_sightings": 1}
     assert compacted >= 1 and again == 0
     assert fill and all(opts == ["fillfactor=100"] for (opts,) in fill)
+
+
+def test_the_inventory_keeps_each_devices_sightings_day_by_day(db_url):
+    # Full inventories on two days: one in the morning of the first, two on the second (morning and evening). The
+    # device table keeps the latest sighting; device_sightings keeps each day's first and last, which is what a
+    # job judging the first day reads as "last seen by then".
+    h = home(5)
+    day0 = (int(time.time()) // 86_400 - 3) * 86_400
+    seen = [day0 + 10 * 3600, day0 + 86_400 + 8 * 3600, day0 + 86_400 + 20 * 3600]
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for seq, ts in zip((0, 12, 24), seen, strict=True):
+            _write_docs(conn, [h.report(ts, seq=seq)])
+        rows = conn.execute(
+            "SELECT d.mac, extract(epoch FROM s.day)::bigint, extract(epoch FROM s.first_seen)::bigint, "
+            "extract(epoch FROM s.last_seen)::bigint FROM device_sightings s JOIN devices d USING (device_key) "
+            "JOIN homes h ON h.home_key = d.home_key WHERE h.home_id = %s ORDER BY 1, 2", (h.home_id,)).fetchall()
+        latest = conn.execute("SELECT DISTINCT extract(epoch FROM d.last_seen)::bigint FROM devices d "
+                              "JOIN homes USING (home_key) WHERE home_id = %s", (h.home_id,)).fetchall()
+    macs = sorted(d["mac"] for d in h.devices)
+    assert rows == [(mac, day, first, last) for mac in macs
+                    for day, first, last in ((day0, seen[0], seen[0]), (day0 + 86_400, seen[1], seen[2]))]
+    assert latest == [(seen[2],)]

@@ -34,12 +34,26 @@ ON CONFLICT (home_key, mac) DO UPDATE SET
     last_seen = GREATEST(d.last_seen, EXCLUDED.last_seen)
 """
 
+# The same sightings, day by day (migration 090): what a job judging an earlier day reads as "last seen by then".
+_MERGE_SIGHTINGS = """
+INSERT INTO device_sightings AS s (home_key, device_key, day, first_seen, last_seen)
+SELECT d.home_key, d.device_key, date_trunc('day', st.last_seen, 'UTC'), min(st.last_seen), max(st.last_seen)
+FROM stage_devices st JOIN devices d USING (home_key, mac)
+WHERE st.last_seen IS NOT NULL
+GROUP BY 1, 2, 3
+ON CONFLICT (device_key, day) DO UPDATE SET
+    first_seen = LEAST(s.first_seen, EXCLUDED.first_seen),
+    last_seen = GREATEST(s.last_seen, EXCLUDED.last_seen)
+"""
+
 
 def merge_devices(cur: psycopg.Cursor[Any], rows: Iterable[DeviceRow]) -> int:
-    """Insert or refresh devices (home_key, mac, hostname, vendor, class, confidence, connection, ips, first, last)."""
+    """Insert or refresh devices (home_key, mac, hostname, vendor, class, confidence, connection, ips, first, last)
+    and record the sightings in device_sightings."""
     count = copy_rows(cur, "stage_devices", _DEVICE_COLUMNS, _DEVICE_TYPES, rows)
     if count:
         cur.execute(_MERGE_DEVICES)
+        cur.execute(_MERGE_SIGHTINGS)
     return count
 
 

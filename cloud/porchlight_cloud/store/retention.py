@@ -1,4 +1,5 @@
-"""Retention: raw samples 14 days, hourly rollups 90 days, daily rollups 2 years, quarantine 30 days (defaults).
+"""Retention: raw samples 14 days, hourly rollups and device sightings 90 days, daily rollups 2 years, quarantine
+30 days (defaults).
 
 Where the TimescaleDB license is 'timescale' the periods become retention policies (add_retention_policy,
 re-created when a period changes); on the Apache edition ``apply`` drops the old chunks itself with
@@ -16,7 +17,7 @@ import psycopg
 from ..config import Settings
 
 RAW_TABLES: Final = ("reports", "events")
-HOURLY_TABLES: Final = ("home_hourly", "app_hourly")
+HOURLY_TABLES: Final = ("home_hourly", "app_hourly", "device_sightings")
 DAILY_TABLES: Final = ("home_daily", "app_daily")
 QUARANTINE_TABLES: Final = ("quarantine",)
 
