@@ -47,6 +47,14 @@ SELECT h.home_key, 'aa:' || lpad(to_hex(h.home_key), 8, '0') || ':' || d,
        CASE d WHEN 1 THEN 'DESKTOP-' || h.home_key END,
        (ARRAY['desktop', 'tv', 'phone', 'laptop', 'console', 'speaker'])[d], %(day)s::date - 400
 FROM homes h, generate_series(1, 6) d"""),
+    ("device_sightings (each device seen every day of two weeks, 06:00-23:00; the silent TVs gone since the "
+     "evening before the day)", """
+INSERT INTO device_sightings (home_key, device_key, day, first_seen, last_seen)
+SELECT d.home_key, d.device_key, %(day)s::timestamptz - make_interval(days => o),
+       %(day)s::timestamptz - make_interval(days => o, hours => -6),
+       %(day)s::timestamptz - make_interval(days => o, hours => -23)
+FROM devices d CROSS JOIN generate_series(0, 13) o
+WHERE NOT (o = 0 AND d.home_key %% 4000 = 11 AND d.device_class = 'tv')"""),
     ("labels", """
 INSERT INTO labels (name) SELECT unnest(ARRAY['web', 'netflix', 'youtube', 'smtp', 'gaming', 'dns', 'quic',
                                               'zoom', 'first_hop', '1.1.1.1'])

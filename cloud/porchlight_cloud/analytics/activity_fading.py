@@ -85,9 +85,11 @@ def _fleet_by_day(home: HomeActivity) -> tuple[float, ...]:
 
 
 def _people_left_together(gone: Sequence[datetime]) -> bool:
-    """Whether two or more of the household's phones, tablets and laptops are gone and left within
-    PEOPLE_LEFT_SPREAD of each other: the people went somewhere together."""
-    return len(gone) >= 2 and max(gone) - min(gone) < PEOPLE_LEFT_SPREAD
+    """Whether the household's phones, tablets and laptops that are gone (one or more) left within
+    PEOPLE_LEFT_SPREAD of each other: the people went somewhere together. One phone is a household of one on a trip
+    (seed 241: its console on the Wi-Fi, its use down to nothing after an ordinary low week, listed as fading until
+    the tenth pass, when two phones were needed)."""
+    return len(gone) >= 1 and max(gone) - min(gone) < PEOPLE_LEFT_SPREAD
 
 
 def people_left_one_by_one(gone: Sequence[datetime]) -> bool:
@@ -155,8 +157,13 @@ def fading_change(home: HomeActivity, action: str) -> ActivityChange | None:
 def household_relative(days: Sequence[float], fleet: float = 1.0, without: float = 0.0) -> float | None:
     """The household's use over the last two days against its normal (the median of the days before the last week),
     after the fleet's change; ``without``: bytes a day of a device judged apart, taken out of the normal (it is gone
-    from the last days already). None without enough history."""
+    from the last days already). A household with too little history for that normal is judged against the median
+    of the days before the last two, when it has FADING_MIN_PRIOR_DAYS of them (seed 229: a churning household's
+    streaming box listed as broken on the run's tenth day, the household's use already at half of its first days').
+    None without even those."""
     base = _fade_base(days)
+    if base is None and FADING_MIN_PRIOR_DAYS + 2 <= len(days) < FADING_MIN_PRIOR_DAYS + 7:
+        base = median(list(days[:-2]))
     if base is None or base - without <= 0:
         return None
     return sum(days[-2:]) / 2.0 / (base - without) / (fleet if fleet > 0 else 1.0)

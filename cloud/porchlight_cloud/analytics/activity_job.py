@@ -38,6 +38,15 @@ REGULAR_SHARE = 0.8
 #: Another device counts as having left the home network when the gateway last saw it in the week before the judged
 #: day and at least this long before the day began (a device off for the night is not gone).
 OTHERS_GONE_FOR = timedelta(hours=6)
+#: A phone, tablet or laptop counts as gone by the end of the judged day when the gateway had not seen it for this
+#: long by then: one switched off for the night, or simply not refreshed in the inventory's last quarter hour
+#: (ingest.writer.DEVICE_REFRESH_S), is still the household's.
+PEOPLE_GONE_FOR = timedelta(hours=6)
+#: How far back the sightings history is read: for the candidates' presence and the others that left, the week
+#: before the judged day (a device gone longer is no longer listed: activity_change.LISTED_GONE_FOR); for the
+#: people's phones, tablets and laptops, the fade's days (activity_fading.FADING_DAYS) and a few more.
+PRESENCE_DAYS = timedelta(days=8)
+PEOPLE_GONE_DAYS = timedelta(days=14)
 #: 1 in this many homes feeds the peer normals.
 PEER_SAMPLE = 20
 
@@ -103,6 +112,28 @@ def history_offsets(present: set[int]) -> list[int]:
     return weeks if len(weeks) >= ac.MIN_OWN_HISTORY else []
 
 
+def offsets_before_leaving(own: list[int], start: datetime, gone_since: datetime | None) -> list[int]:
+    """The earlier days of a device's normal that ended before the day it left the home network (``start``: the
+    judged day's). The days since are its failure, not its habit: a box that broke on Monday morning did not stream
+    on Monday, and counted as a day without a habit it would hide Tuesday's silence. With fewer than
+    activity_change.MIN_OWN_HISTORY such days, all of them."""
+    if gone_since is None:
+        return own
+    left_day = datetime.combine(gone_since.astimezone(UTC).date(), time(), UTC)
+    kept = [k for k in own if start - timedelta(days=k - 1) <= left_day]
+    return kept if len(kept) >= ac.MIN_OWN_HISTORY else own
+
+
+def habit_offsets(own: list[int], failed_days: set[int]) -> list[int]:
+    """The earlier days a device's habit is counted over: its normal days but those on which its apps failed as
+    someone tried to play (below the habit's bar, with failed tries: activity_change.is_failed_try). A box that
+    broke on Monday evening was tried and could not play; counted as a day without its habit, that day hid Tuesday's
+    silence (seeds 241, 253 and 257: a TV tried in one hour the evening it broke, then in two or more hours the next
+    day, its habit 4 of 6). With fewer than activity_change.MIN_OWN_HISTORY days left, all of them."""
+    kept = [k for k in own if k not in failed_days]
+    return kept if len(kept) >= ac.MIN_OWN_HISTORY else own
+
+
 def presence_on_day(station_today: int, station_before: int, last_seen: datetime | None, start: datetime
                     ) -> tuple[bool | None, datetime | None]:
     """Whether a device was on the home network on the day beginning at ``start``, and since when it is gone.
@@ -157,7 +188,7 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
     if dev_list:
         for r in conn.execute(sql("activity_device_presence"), {
                 "homes": [h for h, _ in dev_list], "devices": [d for _, d in dev_list], "start": start, "end": end,
-                "gone_for": OTHERS_GONE_FOR}):
+                "gone_for": OTHERS_GONE_FOR, "since": start - PRESENCE_DAYS}):
             presence[(int(r[0]), int(r[1]))] = presence_on_day(int(r[2]), int(r[3]), r[4], start)
             others_left[(int(r[0]), int(r[1]))] = int(r[6])
             if r[5] is not None and r[5] < start:  # every phone, tablet and laptop was gone before the day began
@@ -178,7 +209,9 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
     fleet_days = fleet_days or {}
     always_on = _always_on(conn, day, sorted(fading)) if fading else {}
     people_gone: dict[int, list[datetime]] = defaultdict(list)
-    for r in conn.execute(sql("activity_people_gone"), {"homes": homes, "end": end}):
+    for r in conn.execute(sql("activity_people_gone"), {"homes": homes, "end": end,
+                                                          "gone_for": PEOPLE_GONE_FOR,
+                                                          "since": end - PEOPLE_GONE_DAYS}):
         people_gone[int(r[0])].append(r[1])
     no_peer = Baseline(0.0, 0.0, 0, "peers")
 
@@ -201,7 +234,8 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             if key not in devices:
                 continue
             cls = info["device_class"] or "unknown"
-            own = history[key]
+            associated, gone_since = presence.get(key, (None, None))
+            own = offsets_before_leaving(history[key], start, gone_since)
             rows = obs.get(key, {})
             app_hours: list[ac.AppHours] = []
             dests_by_hour: dict[datetime, dict[int, float]] = defaultdict(dict)
@@ -233,12 +267,17 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             for kind, group, active in (("streaming_device_silent", STREAMING_APPS, ac.STREAMING_ACTIVE_HOUR_BYTES),
                                         ("gaming_device_silent", GAMING_APPS, ac.GAMING_ACTIVE_HOUR_BYTES)):
                 day_bytes: dict[int, float] = defaultdict(float)
-                for (app, _h, k), v in rows.items():
+                hour_sums: dict[tuple[int, datetime], list[float]] = {}  # (day, hour) -> [bytes, new flows]
+                for (app, h, k), v in rows.items():
                     if app in group and k > 0:
                         day_bytes[k] += v[0] + v[1]
-                habit[kind] = (sum(1 for k in own if day_bytes.get(k, 0.0) >= active), len(own))
-                habit_bytes[kind] = tuple(day_bytes.get(k, 0.0) for k in own)
-            associated, gone_since = presence.get(key, (None, None))
+                        sums = hour_sums.setdefault((k, h), [0.0, 0.0])
+                        sums[0] += v[0] + v[1]
+                        sums[1] += v[2]
+                habit_days = habit_offsets(own, {k for (k, _h), (b, flows) in hour_sums.items()
+                                                 if day_bytes[k] < active and ac.is_failed_try(b, flows)})
+                habit[kind] = (sum(1 for k in habit_days if day_bytes.get(k, 0.0) >= active), len(habit_days))
+                habit_bytes[kind] = tuple(day_bytes.get(k, 0.0) for k in habit_days)
             judged.append(ac.DeviceActivity(mac, device_label(info["hostname"], cls, mac), cls, tuple(app_hours),
                                             len(own), tuple(dests_hours), habit, associated, habit_bytes,
                                             gone_since=gone_since, people_gone_since=people_left.get(home_key),
@@ -250,7 +289,8 @@ def build_homes(conn: psycopg.Connection[Any], day: date, devices: set[Key], fad
             home_key in fading, device_days, always_on.get(home_key, (0, ())),
             people_gone=tuple(people_gone.get(home_key, ())),
             incident_hours=frozenset(incident_hours.get(home_key, ())),
-            fleet_day_ratios=tuple(fleet_days.get(d, fleet_ratio) for d in daily_dates.get(home_key, ()))),
+            fleet_day_ratios=tuple(fleet_days.get(d, fleet_ratio) for d in daily_dates.get(home_key, ())),
+            start=start),
             device_keys))
     return out
 

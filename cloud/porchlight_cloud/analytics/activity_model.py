@@ -89,6 +89,8 @@ class HomeActivity:
     #: The fleet's own change on each day of ``daily_bytes`` (the median over homes of the day against their normal:
     #: a weekend lifts everyone); empty: ``fleet_fade_ratio`` for every day.
     fleet_day_ratios: tuple[float, ...] = ()
+    #: The judged day's first hour (UTC); None when not known.
+    start: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
