@@ -15,9 +15,12 @@ SELECT create_hypertable('device_sightings', 'day', chunk_time_interval => inter
 CREATE UNIQUE INDEX device_sightings_key ON device_sightings (device_key, day);
 CREATE INDEX device_sightings_home ON device_sightings (home_key, day);
 
--- What the inventory knew before this table: each device's first and latest sightings.
+-- What the inventory knew before this table: each device's first and latest sightings (one row when both fall on
+-- the same day).
 INSERT INTO device_sightings (home_key, device_key, day, first_seen, last_seen)
-SELECT home_key, device_key, date_trunc('day', first_seen, 'UTC'), first_seen, first_seen
+SELECT home_key, device_key, date_trunc('day', first_seen, 'UTC'), first_seen,
+       CASE WHEN date_trunc('day', last_seen, 'UTC') = date_trunc('day', first_seen, 'UTC')
+            THEN greatest(first_seen, last_seen) ELSE first_seen END
 FROM devices
 UNION ALL
 SELECT home_key, device_key, date_trunc('day', last_seen, 'UTC'), last_seen, last_seen
